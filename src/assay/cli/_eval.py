@@ -1,0 +1,76 @@
+"""`assay eval TASK CANDIDATE`: one verdict, readable or as the machine interface of DESIGN.md section 1."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.console import Console
+
+from assay.cli._common import one_line_errors, parse_sizes
+from assay.cli._render import render_result
+from assay.errors import ConfigError
+from assay.evaluate import EvalConfig, Evaluator
+
+
+def isolation_option(func: click.decorators.FC) -> click.decorators.FC:
+    return click.option(
+        "--isolation",
+        type=click.Choice(["L1", "L2", "L3"]),
+        default=None,
+        help="Refuse to run unless at least this isolation level is available (L3 = namespaces + Landlock + seccomp).",
+    )(func)
+
+
+def timeout_option(func: click.decorators.FC) -> click.decorators.FC:
+    return click.option("--timeout", type=float, default=300.0, show_default=True, help="Wall-time bound in seconds.")(
+        func
+    )
+
+
+def make_config(timeout: float, isolation: str | None, sizes: dict[str, int]) -> EvalConfig:
+    if timeout <= 0:
+        raise ConfigError("--timeout must be positive")
+    return EvalConfig(timeout_s=timeout, isolation=isolation, sizes=sizes)
+
+
+@click.command("eval")
+@click.argument("task", type=click.Path(path_type=str))
+@click.argument("candidate", type=click.Path(path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object (the machine interface).")
+@timeout_option
+@isolation_option
+@click.option("--size", "sizes", multiple=True, metavar="NAME=N", help="Override a module-level size constant.")
+@click.option("--shrink", is_flag=True, help="Shrink a large KernelBench-style problem's sizes to fit this machine.")
+@one_line_errors
+def eval_command(
+    task: str,
+    candidate: str,
+    as_json: bool,
+    timeout: float,
+    isolation: str | None,
+    sizes: tuple[str, ...],
+    shrink: bool,
+) -> None:
+    """Evaluate CANDIDATE (a file defining ModelNew) on TASK (a KernelBench file or a task folder).
+
+    Exit status: 0 if verified, 1 for any other verdict, 2 when the evaluation could not run.
+    """
+    from assay.tasks import load_task
+
+    evaluator = Evaluator()  # starts the zygote now: torch imports while the task is read
+    try:
+        loaded = load_task(task)
+        chosen = parse_sizes(sizes)
+        if shrink and not chosen:
+            from assay.tasks import shrink_sizes
+
+            chosen = shrink_sizes(loaded)
+        result = evaluator.evaluate(loaded, candidate, make_config(timeout, isolation, chosen))
+    finally:
+        evaluator.close()
+    if as_json:
+        click.echo(result.model_dump_json())
+    else:
+        render_result(result, Console())
+    sys.exit(0 if result.ok else 1)

@@ -1,0 +1,38 @@
+"""How an evaluation runs. Defaults are sized for a 2-core laptop with no GPU."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from assay.sandbox import Limits
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """Options of one evaluation.
+
+    The timing defaults follow measurement.md: interleaved rounds with randomized order, one thread, samples
+    of at least 1 ms, the median per side, a bootstrap interval on the ratio of medians. At the noise measured
+    on this kind of machine (per-pair log-ratio sd about 0.02 for 5-50 ms ops), 20 rounds give a half-width
+    near 1%; the stopping rule adds rounds (up to `max_rounds` or `timing_budget_s`) until the interval's
+    half-width is under `target_halfwidth`.
+    """
+
+    timeout_s: float = 300.0
+    sizes: Mapping[str, int] = field(default_factory=dict)
+    min_rounds: int = 20
+    max_rounds: int = 200
+    target_halfwidth: float = 0.015
+    timing_budget_s: float = 2.0  # seconds of timed work per side, at most
+    warmup_s: float = 0.2  # per side; first calls (lazy init, caches) are checked but not timed
+    min_block_s: float = 1e-3  # a sample is a block of calls lasting at least this long
+    max_block_calls: int = 64
+    construct_timeout_s: float = 180.0  # import + constructor, compilers included
+    call_timeout_s: float = 10.0  # a single call may take max(this, 50 x the reference's call)
+    plausible_speedup: float = 10.0  # KernelBench's excessive-speedup threshold
+    noise_floor: float = 0.02  # "faster" needs the interval above 1 and the speedup at least 1 + this
+    cpu: int | None = None  # CPU both workers are pinned to; None: the last CPU
+    isolation: str | None = None  # minimum isolation level ("L3", "L2", "L1"); None: best available
+    limits: Limits = field(default_factory=Limits)
+    bootstrap_resamples: int = 2000

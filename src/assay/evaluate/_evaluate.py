@@ -1,0 +1,261 @@
+"""`evaluate()`: the public entry point of the evaluator, and the phases of one evaluation."""
+
+from __future__ import annotations
+
+import ast
+import math
+import os
+import platform
+import secrets
+import time
+from pathlib import Path
+
+import numpy as np
+
+from assay.candidates import scan_source
+from assay.errors import UserError
+from assay.evaluate._config import EvalConfig
+from assay.evaluate._outcome import Outcome
+from assay.evaluate._result import EvalResult, Flag, Roofline, Timing, Verdict
+from assay.evaluate._session import Round, Session, pinned_cpu
+from assay.evaluate._zygote import Zygote
+from assay.tasks import Task, load_task
+from assay.timing import Speedup, paired_bootstrap, robust_sd
+
+
+class Evaluator:
+    """Evaluates candidates; keeps one zygote warm across evaluations (start it early: torch takes ~1.5 s)."""
+
+    def __init__(self) -> None:
+        self._zygote: Zygote | None = Zygote()
+
+    def evaluate(self, task: Task | str | Path, candidate: str | Path, config: EvalConfig | None = None) -> EvalResult:
+        """Evaluate `candidate` (a file defining ModelNew) on `task`.
+
+        Raises:
+            UserError: the task or the candidate file is missing or malformed (TaskError for the task).
+            InfrastructureError: the sandbox or a trusted worker failed (SandboxError, WorkerError).
+        """
+        config = config or EvalConfig()
+        task = task if isinstance(task, Task) else load_task(task)
+        path = Path(candidate)
+        try:
+            source = path.read_text()
+        except FileNotFoundError:
+            raise UserError(f"candidate not found: {path}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"cannot read candidate {path}: {exc}") from None
+        started = time.monotonic()
+        result = self._run(task, path, source, config)
+        result.task, result.candidate = task.name, str(path)
+        result.sizes = dict(config.sizes)
+        result.scan = scan_source(source)
+        result.environment = _environment(config)
+        result.elapsed_s = round(time.monotonic() - started, 3)
+        return result
+
+    def _run(self, task: Task, path: Path, source: str, config: EvalConfig) -> EvalResult:
+        try:
+            ast.parse(source, filename=path.name)
+        except SyntaxError as exc:
+            return EvalResult(verdict=Verdict.CRASHED, message=f"{path.name} line {exc.lineno}: {exc.msg}")
+        if self._zygote is None:
+            self._zygote = Zygote()
+        session = Session(task, source, config, self._zygote)
+        try:
+            weight_seed = secrets.randbits(63)
+            session.start_reference(weight_seed)
+            session.start_candidate(weight_seed)
+            return _measure(session, config)
+        except Outcome as outcome:
+            return EvalResult(
+                verdict=outcome.verdict,
+                message=outcome.message,
+                flags=list(outcome.flags),
+                isolation=session.isolation,
+                calls_checked=session.calls_checked,
+            )
+        finally:
+            session.close()
+
+    def close(self) -> None:
+        if self._zygote is not None:
+            self._zygote.close()
+            self._zygote = None
+
+    def __enter__(self) -> Evaluator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def evaluate(task: Task | str | Path, candidate: str | Path, config: EvalConfig | None = None) -> EvalResult:
+    """Evaluate one candidate on one task with a fresh evaluator. See `Evaluator.evaluate`."""
+    with Evaluator() as evaluator:
+        return evaluator.evaluate(task, candidate, config)
+
+
+def _measure(session: Session, config: EvalConfig) -> EvalResult:
+    # Extra sizes first: a candidate specialised to the default shape fails here.
+    for sizes in session.task.spec.extra_sizes:
+        session.run_round(dict(sizes), 1)
+    # Calibration: two single calls per side give the call time, from which the block size follows.
+    warm = [session.run_round(None, 1) for _ in range(2)]
+    session.ref_call_s = float(np.median([r.ref_s for r in warm]))
+    # Warm-up (lazy init, caches, allocator growth): checked like every call, never timed. Large blocks keep
+    # the number of rounds, and so the per-round overhead, small.
+    k_warm = _calls_for(config.warmup_s / 4, session.ref_call_s, config.max_block_calls)
+    while min(sum(r.ref_s for r in warm), sum(r.cand_s for r in warm)) < config.warmup_s and len(warm) < 12:
+        warm.append(session.run_round(None, k_warm))
+        if _late(session, 0.5):
+            break
+    # The block size comes from warm calls: the first ones can be many times slower (measurement.md 4.2).
+    last = warm[-1]
+    session.ref_call_s = last.ref_s / last.calls
+    k = _calls_for(config.min_block_s, session.ref_call_s, config.max_block_calls)
+    rounds: list[Round] = []
+    speedup: Speedup | None = None
+    while True:
+        rounds.append(session.run_round(None, k))
+        n = len(rounds)
+        spent = min(sum(r.ref_s for r in rounds), sum(r.cand_s for r in rounds))
+        if n >= config.min_rounds and (n % 10 == 0 or spent >= config.timing_budget_s or n >= config.max_rounds):
+            speedup = _speedup(rounds, config, session)
+            if speedup.halfwidth <= config.target_halfwidth:
+                break
+        if n >= config.max_rounds or spent >= config.timing_budget_s or (n >= 5 and _late(session, 0.25)):
+            break
+    if speedup is None or speedup.rounds != len(rounds):
+        speedup = _speedup(rounds, config, session)
+    return _result(session, config, rounds, warm, k, speedup)
+
+
+def _calls_for(seconds: float, call_s: float, cap: int) -> int:
+    return max(1, min(cap, math.ceil(seconds / max(call_s, 1e-9))))
+
+
+def _late(session: Session, fraction: float) -> bool:
+    """True when less than `fraction` of the whole time budget is left."""
+    return session.deadline - time.monotonic() < fraction * session.config.timeout_s
+
+
+def _speedup(rounds: list[Round], config: EvalConfig, session: Session) -> Speedup:
+    return paired_bootstrap(
+        [r.ref_s for r in rounds],
+        [r.cand_s for r in rounds],
+        resamples=config.bootstrap_resamples,
+        rng=session.rng,
+    )
+
+
+def _clock_flag(rounds: list[Round], k: int) -> Flag | None:
+    """The candidate's in-sandbox clock against the orchestrator's: time it spent but did not report.
+
+    Both workers copy the same bytes in and out, so the time outside the timed region should match the
+    reference's (a trusted worker), up to noise; a patched clock shows up as unexplained wall time.
+    """
+    ref_over = np.array([r.ref_wall_s - r.ref_s for r in rounds])
+    cand_over = np.array([r.cand_wall_s - r.cand_s for r in rounds])
+    cand_s = float(np.median([r.cand_s for r in rounds]))
+    excess = float(np.median(cand_over) - np.median(ref_over))
+    slack = max(3e-4 * k, 4 * robust_sd(ref_over)) + 0.05 * cand_s
+    if excess <= slack:
+        return None
+    wall = float(np.median([r.cand_wall_s for r in rounds]))
+    return Flag(
+        id="clock-mismatch",
+        evidence=(
+            f"the candidate reported {cand_s * 1e3:.3f} ms per sample but took {wall * 1e3:.3f} ms by the "
+            f"orchestrator's clock; the reference's unexplained overhead is {np.median(ref_over) * 1e3:.3f} ms"
+        ),
+    )
+
+
+def _roofline(session: Session, ref_ms: float, cand_ms: float) -> Roofline | None:
+    work = session.task.spec.work
+    if work is None or (work.flops <= 0 and work.bytes <= 0):
+        return None
+    try:
+        from assay import machine
+    except ImportError:
+        return None
+    profile = machine.load_cached()
+    if profile is None:
+        return None
+    floor_s = machine.roofline_floor_s(profile, work.flops, work.bytes, session.task.spec.dtype, 1)
+    if floor_s <= 0:
+        return None
+    return Roofline(
+        floor_ms=floor_s * 1e3,
+        reference_fraction=floor_s * 1e3 / ref_ms,
+        candidate_fraction=floor_s * 1e3 / cand_ms,
+    )
+
+
+def _result(
+    session: Session, config: EvalConfig, rounds: list[Round], warm: list[Round], k: int, speedup: Speedup
+) -> EvalResult:
+    ref_ms = float(np.median([r.ref_s for r in rounds])) / k * 1e3
+    cand_ms = float(np.median([r.cand_s for r in rounds])) / k * 1e3
+    flags = list(session.flags)
+    clock = _clock_flag(rounds, k)
+    if clock is not None:
+        flags.append(clock)
+    if speedup.value > config.plausible_speedup:
+        flags.append(
+            Flag(
+                id="implausible-speedup",
+                evidence=f"{speedup.value:.1f}x exceeds the plausibility threshold of {config.plausible_speedup:g}x",
+            )
+        )
+    roofline = _roofline(session, ref_ms, cand_ms)
+    if roofline is not None and roofline.candidate_fraction is not None and roofline.candidate_fraction > 1.1:
+        flags.append(
+            Flag(
+                id="below-roofline",
+                evidence=(
+                    f"{cand_ms:.4f} ms per call is below the machine's floor of {roofline.floor_ms:.4f} ms for the "
+                    "task's declared work: faster than the machine can go"
+                ),
+            )
+        )
+    timing = Timing(
+        calls_per_sample=k,
+        reference_ms=[r.ref_s * 1e3 for r in rounds],
+        candidate_ms=[r.cand_s * 1e3 for r in rounds],
+        reference_wall_ms=[r.ref_wall_s * 1e3 for r in rounds],
+        candidate_wall_ms=[r.cand_wall_s * 1e3 for r in rounds],
+        reference_first=[r.ref_first for r in rounds],
+        warmup_rounds=len(warm),
+    )
+    verdict = Verdict.FLAGGED if flags else Verdict.VERIFIED
+    message = "" if not flags else f"integrity check failed: {flags[0].id}: {flags[0].evidence}"
+    return EvalResult(
+        verdict=verdict,
+        speedup=round(speedup.value, 5),
+        speedup_ci=[round(speedup.low, 5), round(speedup.high, 5)],
+        reference_ms=round(ref_ms, 5),
+        candidate_ms=round(cand_ms, 5),
+        flags=flags,
+        isolation=session.isolation,
+        message=message,
+        comparison=speedup.comparison(config.noise_floor),
+        calls_checked=session.calls_checked,
+        roofline=roofline,
+        timing=timing,
+    )
+
+
+def _environment(config: EvalConfig) -> dict[str, object]:
+    from importlib.metadata import version
+
+    return {
+        "torch": version("torch"),
+        "python": platform.python_version(),
+        "cpu": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "threads": 1,
+        "pinned_cpu": pinned_cpu(config),
+        "load_average": list(os.getloadavg()),
+    }

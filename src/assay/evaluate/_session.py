@@ -1,0 +1,350 @@
+"""One evaluation: reference and candidate workers, interleaved rounds, every output checked.
+
+Trusted side. This module never imports candidate code; it sees the candidate only as bytes in a memfd and
+JSON on a pipe, and re-checks every claim from outside (outputs, thread counts, wall-clock time).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assay.errors import SandboxError, TaskError
+from assay.evaluate._config import EvalConfig
+from assay.evaluate._outcome import (
+    Outcome,
+    describe_process,
+    from_error,
+    from_exit,
+    kill_all,
+    stray_processes,
+)
+from assay.evaluate._result import Flag, Verdict
+from assay.evaluate._workers import Worker
+from assay.evaluate._zygote import Zygote
+from assay.tasks import Task
+from assay.verify import compare, from_bytes
+from assay.worker import ProtocolError, tensor_nbytes
+
+_ALIGN = 64
+
+
+def pinned_cpu(config: EvalConfig) -> int:
+    """The CPU both workers run on: the configured one, else the highest this process may use."""
+    return config.cpu if config.cpu is not None else max(os.sched_getaffinity(0))
+
+
+def _align(n: int) -> int:
+    return (n + _ALIGN - 1) // _ALIGN * _ALIGN
+
+
+class Round:
+    """One interleaved round: k calls on the reference and k on the candidate, on the same fresh inputs."""
+
+    def __init__(
+        self, calls: int, ref_s: float, cand_s: float, ref_wall_s: float, cand_wall_s: float, ref_first: bool
+    ) -> None:
+        self.calls, self.ref_first = calls, ref_first
+        self.ref_s, self.cand_s, self.ref_wall_s, self.cand_wall_s = ref_s, cand_s, ref_wall_s, cand_wall_s
+
+
+class Session:
+    def __init__(self, task: Task, source: str, config: EvalConfig, zygote: Zygote) -> None:
+        self.task = task
+        self.source = source
+        self.config = config
+        self.zygote = zygote
+        self.deadline = time.monotonic() + config.timeout_s
+        self.rng = np.random.default_rng(secrets.randbits(128))
+        self.tolerance = task.spec.effective_tolerance()
+        self.flags: list[Flag] = []
+        self.calls_checked = 0
+        self.isolation: dict[str, Any] = {}
+        self.init_inputs: list[Any] = []
+        self.out_nbytes: dict[tuple[tuple[str, int], ...], int] = {}
+        self.ref_call_s = 0.0
+        self.thread_baseline = 0
+        self.gen: Worker | None = None
+        self.ref: Worker | None = None
+        self.cand: Worker | None = None
+        self.scratches = [Path(tempfile.mkdtemp(prefix="assay-scratch-")) for _ in range(3)]
+
+    # ---------------------------------------------------------------- workers
+    def _sandbox_config(
+        self, scratch: Path, readable: list[str], require: str | None, cpu: int | None
+    ) -> dict[str, Any]:
+        return {
+            "scratch": str(scratch),
+            "readable": readable,
+            "cpu": cpu,
+            "require": require,
+            "limits": asdict(self.config.limits),
+        }
+
+    def _hello(self, worker: Worker) -> dict[str, Any]:
+        try:
+            hello = worker.receive(min(self.deadline, time.monotonic() + 60))
+        except ProtocolError as exc:
+            raise SandboxError(f"the {worker.role} worker's sandbox failed to start ({exc})") from None
+        if "error" in hello:
+            raise SandboxError(str(hello.get("detail", "the sandbox failed to start")))
+        worker.host_pid = int(hello["pid"])
+        return hello
+
+    def _start_task_worker(self, scratch: Path, cpu: int | None, weight_seed: int, model: bool) -> Worker:
+        config = self._sandbox_config(scratch, [str(self.task.root)], None, cpu)
+        worker = Worker(self.zygote, "reference", config, self.deadline)
+        self._hello(worker)
+        reply = worker.request(
+            {
+                "op": "load",
+                "task_file": str(self.task.task_file),
+                "sizes": dict(self.config.sizes),
+                "extra_sizes": [dict(s) for s in self.task.spec.extra_sizes],
+                "weight_seed": weight_seed,
+                "model": model,
+            },
+            self.deadline,
+        )
+        if "error" in reply:
+            raise TaskError(f"task {self.task.name} fails to load: {reply.get('type')}: {reply.get('detail')}")
+        self.init_inputs = reply["init_inputs"]
+        return worker
+
+    def start_reference(self, weight_seed: int) -> None:
+        """The trusted generator and reference workers, sandboxed like the candidate (equal conditions)."""
+        timing_cpu = pinned_cpu(self.config)
+        others = sorted(os.sched_getaffinity(0) - {timing_cpu})
+        self.gen = self._start_task_worker(self.scratches[0], others[0] if others else None, weight_seed, False)
+        self.ref = self._start_task_worker(self.scratches[1], timing_cpu, weight_seed, True)
+        self.ref.stop()
+
+    def start_candidate(self, weight_seed: int) -> None:
+        config = self._sandbox_config(self.scratches[2], [], self.config.isolation, pinned_cpu(self.config))
+        cand = self.cand = Worker(self.zygote, "candidate", config, self.deadline)
+        self.isolation = dict(self._hello(cand).get("isolation", {}))
+        limit = min(self.deadline, time.monotonic() + self.config.construct_timeout_s)
+        request = {
+            "op": "load",
+            "source": self.source,
+            "init_inputs": self.init_inputs,
+            "weight_seed": weight_seed,
+            "mutates_inputs": self.task.spec.mutates_inputs,
+        }
+        reply = self._candidate_request(request, limit, "while importing or constructing the candidate")
+        if "error" in reply:
+            raise from_error(reply)
+        strays = stray_processes(cand.host_pid)
+        if strays:
+            kill_all(strays)
+            evidence = ", ".join(describe_process(p) for p in strays[:3])
+            raise Outcome(
+                Verdict.FLAGGED,
+                "the candidate left processes running after construction",
+                (Flag(id="process-left-running", evidence=f"{len(strays)} process(es): {evidence}"),),
+            )
+        self.thread_baseline = cand.thread_count()
+        cand.stop()
+
+    def _candidate_request(self, request: dict[str, Any], limit: float, when: str) -> dict[str, Any]:
+        cand = self.cand
+        assert cand is not None
+        try:
+            return cand.request(request, limit)
+        except ProtocolError as exc:
+            if exc.timed_out:
+                cand.kill()
+                raise Outcome(Verdict.TIMEOUT, f"the candidate did not finish {when} in time") from None
+            if exc.eof:
+                raise from_exit(cand.exit_status(), cand.killed, when) from None
+            raise Outcome(
+                Verdict.FLAGGED,
+                "the candidate's worker broke the result protocol",
+                (Flag(id="protocol-violation", evidence=str(exc)),),
+            ) from None
+        except BrokenPipeError:
+            raise from_exit(cand.exit_status(), cand.killed, when) from None
+
+    # ---------------------------------------------------------------- rounds
+    def _generate(self, sizes: dict[str, int] | None, k: int) -> tuple[list[Any], int]:
+        gen = self.gen
+        assert gen is not None
+        seeds = [secrets.randbits(63) for _ in range(k)]
+        reply = gen.request({"op": "gen", "seeds": seeds, "sizes": sizes, "offset": 0}, self.deadline)
+        if "error" in reply:
+            raise TaskError(f"get_inputs() of task {self.task.name} failed: {reply.get('type')}: {reply.get('detail')}")
+        return reply["calls"], int(reply["end"])
+
+    def _run_reference(self, calls: list[dict[str, Any]]) -> tuple[dict[str, Any], float]:
+        ref = self.ref
+        assert ref is not None
+        # The same sequence as the candidate's (resume, time, stop), so neither side's wall time differs.
+        ref.resume()
+        t0 = time.perf_counter()
+        reply = ref.request({"op": "run", "calls": calls}, self.deadline)
+        wall = time.perf_counter() - t0
+        ref.stop()
+        if "error" in reply or any("error" in o for o in reply["outputs"]):
+            bad = reply if "error" in reply else next(o for o in reply["outputs"] if "error" in o)
+            raise TaskError(f"the task's Model fails: {bad.get('type', bad.get('error'))}: {bad.get('detail')}")
+        return reply, wall
+
+    def _run_candidate(self, calls: list[dict[str, Any]]) -> tuple[dict[str, Any], float, list[bytes]]:
+        cand = self.cand
+        assert cand is not None
+        per_call = max(self.config.call_timeout_s, 50 * self.ref_call_s)
+        limit = min(self.deadline, time.monotonic() + per_call * len(calls))
+        cand.resume()
+        t0 = time.perf_counter()
+        reply = self._candidate_request({"op": "run", "calls": calls}, limit, "during a call")
+        wall = time.perf_counter() - t0
+        # Capture the outputs at return, before freezing; they are read again once frozen (_check_candidate).
+        at_return = [cand.peek(c["out_offset"], c["out_nbytes"]) for c in calls]
+        cand.stop()
+        if "error" in reply:
+            raise from_error(reply, "call")
+        return reply, wall, at_return
+
+    def run_round(self, sizes: dict[str, int] | None, k: int) -> Round:
+        """Fresh secret inputs for every call; both sides timed in random order; every output checked."""
+        gen, ref, cand = self.gen, self.ref, self.cand
+        assert gen is not None and ref is not None and cand is not None
+        key = tuple(sorted((sizes or {}).items()))
+        inputs, end = self._generate(sizes, k)
+        data = gen.read(0, end)
+        ref.write(0, data)
+        cand.write(0, data)
+        base = _align(end)
+        out_nbytes = self.out_nbytes.get(key)
+        ref_first = out_nbytes is None or bool(self.rng.random() < 0.5)
+        stride = _align(out_nbytes) if out_nbytes is not None else 0
+        ref_calls = [{"inputs": s, "out_offset": base + i * stride, "out_nbytes": None} for i, s in enumerate(inputs)]
+        if ref_first:
+            ref_reply, ref_wall = self._run_reference(ref_calls)
+            out_nbytes = self._learn_output(key, ref_reply)
+            stride = _align(out_nbytes)
+        cand_base = base + k * stride
+        assert out_nbytes is not None
+        cand_calls = [
+            {"inputs": s, "out_offset": cand_base + i * stride, "out_nbytes": out_nbytes} for i, s in enumerate(inputs)
+        ]
+        cand_reply, cand_wall, at_return = self._run_candidate(cand_calls)
+        if not ref_first:
+            ref_reply, ref_wall = self._run_reference(ref_calls)
+        self._check_candidate(cand_reply, ref_reply, ref_calls, cand_calls, at_return, sizes)
+        ref_s = float(sum(ref_reply["times"]))
+        cand_s = float(sum(cand_reply["times"]))
+        return Round(k, ref_s, cand_s, ref_wall, cand_wall, ref_first)
+
+    def _learn_output(self, key: tuple[tuple[str, int], ...], reply: dict[str, Any]) -> int:
+        first = reply["outputs"][0]
+        nbytes = tensor_nbytes(first["dtype"], first["shape"])
+        self.out_nbytes[key] = nbytes
+        return nbytes
+
+    # ---------------------------------------------------------------- checks
+    def _flag(self, flag_id: str, evidence: str, message: str) -> Outcome:
+        return Outcome(Verdict.FLAGGED, message, (*self.flags, Flag(id=flag_id, evidence=evidence)))
+
+    def _check_candidate(
+        self,
+        cand_reply: dict[str, Any],
+        ref_reply: dict[str, Any],
+        ref_calls: list[dict[str, Any]],
+        cand_calls: list[dict[str, Any]],
+        at_return: list[bytes],
+        sizes: dict[str, int] | None,
+    ) -> None:
+        ref, cand = self.ref, self.cand
+        assert ref is not None and cand is not None
+        outputs, times, mutated = (
+            cand_reply.get("outputs"),
+            cand_reply.get("times"),
+            cand_reply.get("mutated"),
+        )
+        k = len(cand_calls)
+        if not (isinstance(outputs, list) and isinstance(times, list) and isinstance(mutated, list)) or not (
+            len(outputs) == len(times) == len(mutated) == k
+            and all(isinstance(t, float | int) and math.isfinite(t) and t >= 0 for t in times)
+            and all(isinstance(o, dict) for o in outputs)
+        ):
+            raise self._flag(
+                "protocol-violation",
+                f"malformed reply: {str(cand_reply)[:200]}",
+                "the candidate's worker broke the result protocol",
+            )
+        threads = cand.thread_count()
+        if threads > self.thread_baseline:
+            raise self._flag(
+                "thread-left-running",
+                f"{threads} threads alive after a call returned, {self.thread_baseline} before the first call",
+                "the candidate left threads running after a call returned (deferred work is not counted as done)",
+            )
+        where = f" at sizes {sizes}" if sizes else ""
+        for i, (got, expected) in enumerate(zip(outputs, ref_reply["outputs"], strict=True)):
+            label = f"call {self.calls_checked + 1}{where}"
+            self._check_output(label, got, expected, at_return[i], cand_calls[i]["out_offset"], bool(mutated[i]))
+            actual = from_bytes(at_return[i], expected["dtype"], expected["shape"])
+            nbytes = len(at_return[i])
+            reference = from_bytes(ref.read(ref_calls[i]["out_offset"], nbytes), expected["dtype"], expected["shape"])
+            mismatch = compare(reference, actual, self.tolerance.atol, self.tolerance.rtol)
+            if mismatch is not None:
+                raise Outcome(Verdict.INCORRECT, f"{label}: {mismatch.describe()}")
+            self.calls_checked += 1
+
+    def _check_output(
+        self, label: str, got: dict[str, Any], expected: dict[str, Any], at_return: bytes, offset: int, mutated: bool
+    ) -> None:
+        """Everything but the values: type, dtype, shape, deferred writes, input mutation."""
+        cand = self.cand
+        assert cand is not None
+        if got.get("error") == "tensor-subclass":
+            raise self._flag(
+                "tensor-subclass",
+                str(got.get("detail")),
+                "the candidate returned a tensor that is not a plain torch.Tensor",
+            )
+        if "error" in got:
+            raise Outcome(Verdict.INCORRECT, f"{label}: {got.get('detail', got['error'])}")
+        if got.get("dtype") != expected["dtype"]:
+            raise Outcome(
+                Verdict.INCORRECT,
+                f"{label}: output dtype {got.get('dtype')} differs from the reference's {expected['dtype']}",
+            )
+        if got.get("shape") != expected["shape"]:
+            shape = tuple(got.get("shape") or ())
+            raise Outcome(
+                Verdict.INCORRECT,
+                f"{label}: output shape {shape} differs from the reference's {tuple(expected['shape'])}",
+            )
+        nbytes = tensor_nbytes(expected["dtype"], expected["shape"])
+        if len(at_return) != nbytes or cand.read(offset, nbytes) != at_return:
+            raise self._flag(
+                "output-changed-after-return",
+                f"{label}: output bytes read at return differ from those read once the candidate was frozen",
+                "the candidate kept writing its output after the call returned",
+            )
+        if mutated and not self.task.spec.mutates_inputs:
+            raise self._flag(
+                "input-mutated",
+                f"{label}: an input tensor changed during the call",
+                "the candidate modified its inputs in place, which the task does not allow",
+            )
+
+    def close(self) -> None:
+        for worker in (self.cand, self.ref, self.gen):
+            if worker is not None:
+                if worker is self.cand:
+                    kill_all(stray_processes(worker.host_pid))
+                worker.close()
+        for scratch in self.scratches:
+            shutil.rmtree(scratch, ignore_errors=True)

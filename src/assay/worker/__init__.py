@@ -1,0 +1,27 @@
+"""Code that runs in worker processes, not in the orchestrator.
+
+Trust boundary: everything in this package executes in processes forked from the zygote. `zygote.py`,
+`_reference.py` and the protocol are trusted. `_candidate.py` and `_serve.py` also run INSIDE the sandbox,
+next to untrusted candidate code: once the candidate is imported, nothing that process says is trusted, so
+the orchestrator re-checks every claim it makes (outputs, times, thread counts) from outside.
+"""
+
+from assay.worker._protocol import (
+    CANDIDATE_MESSAGE_CAP,
+    DTYPE_SIZES,
+    TRUSTED_MESSAGE_CAP,
+    ProtocolError,
+    recv,
+    send,
+    tensor_nbytes,
+)
+
+__all__ = [
+    "CANDIDATE_MESSAGE_CAP",
+    "DTYPE_SIZES",
+    "TRUSTED_MESSAGE_CAP",
+    "ProtocolError",
+    "recv",
+    "send",
+    "tensor_nbytes",
+]

@@ -1,0 +1,129 @@
+"""The reference and generator workers: trusted. Load the task; make inputs from secret seeds; run `Model`.
+
+One evaluation has two of them: a generator, which only makes inputs (off the timing CPU), and a reference,
+which only runs `Model` on the bytes it is sent, exactly as the candidate does, so that neither timed side does
+work the other does not.
+
+It never sees candidate code: it is forked from the clean zygote, and the candidate's process cannot reach it
+(separate pid, network and mount namespaces; seccomp and Landlock on the candidate's side).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import torch
+
+from assay import sandbox
+from assay.worker._boot import boot
+from assay.worker._protocol import DTYPE_SIZES, recv, send
+from assay.worker._serve import describe_exception, run_calls, serve, write_tensor
+
+JSONABLE = (int, float, bool, str, type(None))
+
+
+def load_module(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, JSONABLE):
+        return value
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    raise TypeError(f"get_init_inputs() returned a {type(value).__name__}; only numbers, strings and lists cross")
+
+
+def seed_everything(seed: int) -> None:
+    torch.manual_seed(seed)
+    np.random.seed(seed % (1 << 32))
+    random.seed(seed)
+
+
+class _Reference:
+    def __init__(self, data_fd: int, module: ModuleType, defaults: dict[str, Any]) -> None:
+        self.data_fd = data_fd
+        self.module = module
+        self.defaults = defaults
+        self.model: Any = None
+
+    def _apply_sizes(self, sizes: dict[str, int] | None) -> None:
+        for name, value in self.defaults.items():
+            setattr(self.module, name, value)
+        for name, value in (sizes or {}).items():
+            setattr(self.module, name, value)
+
+    def gen(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Make one input set per seed and write its tensors into the data channel from `offset` on."""
+        offset = int(request["offset"])
+        calls: list[list[dict[str, Any]]] = []
+        self._apply_sizes(request.get("sizes"))
+        try:
+            for seed in request["seeds"]:
+                seed_everything(int(seed))
+                specs: list[dict[str, Any]] = []
+                for value in self.module.get_inputs():
+                    if isinstance(value, JSONABLE):
+                        specs.append({"scalar": value})
+                        continue
+                    if not isinstance(value, torch.Tensor):
+                        raise TypeError(f"get_inputs() returned a {type(value).__name__}")
+                    t = value.detach().contiguous()
+                    dtype = str(t.dtype).removeprefix("torch.")
+                    if dtype not in DTYPE_SIZES:
+                        raise TypeError(f"get_inputs() returned a tensor of unsupported dtype {t.dtype}")
+                    nbytes = t.numel() * DTYPE_SIZES[dtype]
+                    write_tensor(self.data_fd, t, offset)
+                    specs.append({"dtype": dtype, "shape": list(t.shape), "offset": offset, "nbytes": nbytes})
+                    offset += nbytes
+                calls.append(specs)
+        finally:
+            self._apply_sizes(None)
+        return {"calls": calls, "end": offset}
+
+    def run(self, request: dict[str, Any]) -> dict[str, Any]:
+        # Inputs are checked here too, though the reference is trusted: both sides do the same work per call.
+        return run_calls(self.data_fd, self.model, request["calls"], check_inputs=True)
+
+
+def main(fds: list[int], config: dict[str, Any]) -> None:
+    fd_in, fd_out, data_fd = fds
+    if not boot(fds, config):
+        return
+    request = recv(fd_in)
+    try:
+        module = load_module(Path(request["task_file"]), "assay_task")
+        sizes: dict[str, int] = request.get("sizes") or {}
+        unknown = sorted(set(sizes) - set(vars(module)))
+        if unknown:
+            raise NameError(f"task has no module-level constant {', '.join(unknown)} to resize")
+        defaults = {name: getattr(module, name) for spec in request.get("extra_sizes", []) for name in spec}
+        for name, value in sizes.items():
+            setattr(module, name, value)
+        defaults.update({name: getattr(module, name) for name in sizes})
+        seed_everything(int(request["weight_seed"]))
+        init_inputs = _jsonable(list(module.get_init_inputs()))
+        t0 = time.perf_counter()
+        reference = _Reference(data_fd, module, defaults)
+        if request.get("model", True):
+            reference.model = module.Model(*init_inputs)
+        construct_s = time.perf_counter() - t0
+        sandbox.lockdown()
+    except BaseException as exc:
+        send(fd_out, {**describe_exception(exc), "stage": "load"})
+        return
+    send(fd_out, {"ok": "ready", "init_inputs": init_inputs, "construct_s": construct_s})
+    serve(fd_in, fd_out, {"gen": reference.gen, "run": reference.run})

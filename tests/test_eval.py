@@ -1,0 +1,193 @@
+"""End-to-end evaluations through the real zygote, workers and sandbox: one verdict per kind of candidate."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from assay.evaluate import Evaluator
+from tests.conftest import FIXTURES, QUICK
+
+EVAL = FIXTURES / "eval"
+TASK = EVAL / "task_tanh.py"
+
+
+def test_honest_candidate_is_verified(evaluator: Evaluator) -> None:
+    r = evaluator.evaluate(TASK, EVAL / "honest.py", QUICK)
+    assert r.verdict == "verified", r.message
+    assert r.speedup is not None and r.speedup_ci is not None
+    assert r.speedup_ci[0] <= r.speedup <= r.speedup_ci[1]
+    assert r.calls_checked >= QUICK.min_rounds
+    assert r.isolation.get("level") in {"L0", "L1", "L2", "L3"}
+    assert r.timing is not None and len(r.timing.reference_ms) == len(r.timing.candidate_ms)
+
+
+def test_preallocated_buffer_reused_across_calls_is_verified(evaluator: Evaluator) -> None:
+    r = evaluator.evaluate(TASK, EVAL / "buffer_reuse.py", QUICK)
+    assert r.verdict == "verified", r.message
+
+
+@pytest.mark.parametrize(
+    ("candidate", "verdict", "fragment"),
+    [
+        ("wrong.py", "incorrect", "elements differ; first at [0, 0]"),
+        ("syntax_error.py", "crashed", "syntax_error.py line 3"),
+        ("no_modelnew.py", "crashed", "defines no class ModelNew"),
+        ("ctor_mismatch.py", "crashed", "TypeError while constructing ModelNew"),
+        ("wrong_shape.py", "incorrect", "output shape (2048, 64) differs from the reference's (64, 2048)"),
+        ("wrong_dtype.py", "incorrect", "output dtype float64 differs from the reference's float32"),
+        ("not_a_tensor.py", "incorrect", "returned list, not a torch.Tensor"),
+        ("raises.py", "crashed", "RuntimeError during a call: kernel launch failed"),
+    ],
+)
+def test_bad_candidates_get_a_verdict_and_one_sentence(
+    evaluator: Evaluator, candidate: str, verdict: str, fragment: str
+) -> None:
+    r = evaluator.evaluate(TASK, EVAL / candidate, QUICK)
+    assert r.verdict == verdict, r.message
+    assert fragment in r.message
+    assert "\n" not in r.message and "Traceback" not in r.message
+
+
+def test_extra_sizes_catch_a_shape_specialised_candidate(evaluator: Evaluator) -> None:
+    r = evaluator.evaluate(EVAL / "folder_task", EVAL / "default_shape_only.py", QUICK)
+    assert r.verdict == "incorrect"
+    assert "at sizes {'batch_size': 7}" in r.message
+
+
+def test_infinite_loop_times_out_and_the_next_evaluation_is_unharmed(evaluator: Evaluator) -> None:
+    r = evaluator.evaluate(TASK, EVAL / "infinite_loop.py", replace(QUICK, call_timeout_s=2))
+    assert r.verdict == "timeout"
+    again = evaluator.evaluate(TASK, EVAL / "honest.py", QUICK)
+    assert again.verdict == "verified"
+
+
+def test_size_overrides_are_applied_and_reported(evaluator: Evaluator) -> None:
+    r = evaluator.evaluate(TASK, EVAL / "honest.py", replace(QUICK, sizes={"batch_size": 5}))
+    assert r.verdict == "verified" and r.sizes == {"batch_size": 5}
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "assay", *args], capture_output=True, text=True, timeout=300, env=env)
+
+
+def test_cli_json_is_one_object_and_exit_code_follows_the_verdict() -> None:
+    ok = _cli("eval", str(TASK), str(EVAL / "honest.py"), "--json", "--timeout", "120")
+    assert ok.returncode == 0, ok.stderr
+    result = json.loads(ok.stdout)
+    for key in (
+        "version",
+        "verdict",
+        "speedup",
+        "speedup_ci",
+        "reference_ms",
+        "candidate_ms",
+        "flags",
+        "isolation",
+        "message",
+    ):
+        assert key in result
+    bad = _cli("eval", str(TASK), str(EVAL / "wrong.py"), "--json", "--timeout", "120")
+    assert bad.returncode == 1 and json.loads(bad.stdout)["verdict"] == "incorrect"
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("eval", "missing_task.py", str(EVAL / "honest.py")), "task not found"),
+        (("eval", str(TASK), "missing_candidate.py"), "candidate not found"),
+        (
+            ("eval", str(TASK), str(EVAL / "honest.py"), "--size", "batch=0"),
+            "--size takes NAME=POSITIVE_INTEGER",
+        ),
+        (
+            ("eval", str(TASK), str(EVAL / "honest.py"), "--size", "nonexistent=4"),
+            "no module-level constant nonexistent",
+        ),
+    ],
+)
+def test_cli_user_errors_are_one_sentence_with_exit_2(args: tuple[str, ...], fragment: str) -> None:
+    r = _cli(*args)
+    assert r.returncode == 2
+    assert fragment in r.stderr and "Traceback" not in r.stderr
+    assert r.stdout == ""
+
+
+def test_secrets_in_the_environment_do_not_reach_the_candidate(tmp_path: Path) -> None:
+    spy = tmp_path / "spy.py"
+    spy.write_text(
+        "import os, torch\n"
+        "class ModelNew(torch.nn.Module):\n"
+        "    def __init__(self, scale):\n"
+        "        super().__init__()\n"
+        "        found = [k for k in os.environ if 'SECRET' in k]\n"
+        "        blob = open('/proc/self/environ', 'rb').read()\n"
+        "        if found or b'hunter2' in blob:\n"
+        "            raise RuntimeError('leaked ' + repr(found) + repr(blob[:200]))\n"
+        "        self.scale = scale\n"
+        "    def forward(self, x):\n"
+        "        return torch.tanh(x) * self.scale\n"
+    )
+    env = {**os.environ, "ASSAY_TEST_SECRET_KEY": "hunter2"}
+    r = _cli("eval", str(TASK), str(spy), "--json", "--timeout", "120", env=env)
+    assert json.loads(r.stdout)["verdict"] == "verified", r.stdout
+    assert "hunter2" not in r.stdout
+
+
+def _descendants(pid: int) -> list[int]:
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            tids = os.listdir(f"/proc/{current}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{current}/task/{tid}/children") as f:
+                    kids = [int(c) for c in f.read().split()]
+            except OSError:
+                continue
+            found.extend(kids)
+            stack.extend(kids)
+    return found
+
+
+def test_killing_the_orchestrator_leaves_no_worker_behind() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assay", "eval", str(TASK), str(EVAL / "infinite_loop.py"), "--timeout", "60"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    tree: list[int] = []
+    while time.monotonic() < deadline and len(tree) < 3:  # zygote, reference worker, candidate worker
+        time.sleep(0.2)
+        tree = _descendants(proc.pid)
+    assert len(tree) >= 3, f"expected the zygote and two workers, saw {tree}"
+    time.sleep(1.0)  # the candidate is now spinning inside its call
+    tree = _descendants(proc.pid)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 5
+    while (alive := [pid for pid in tree if _running(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive, f"processes {alive} outlived the orchestrator"
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a zombie runs no code; its reaper may simply be slow)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
