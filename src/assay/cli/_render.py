@@ -65,6 +65,8 @@ def render_result(result: EvalResult, console: Console) -> None:
         grid.add_row("message", result.message)
     for flag in result.flags:
         grid.add_row(f"flag {flag.id}", flag.evidence)
+    for warning in result.warnings:
+        grid.add_row("[yellow]warning[/]", warning)
     grid.add_row("isolation", isolation_text(result.isolation))
     if result.sizes:
         grid.add_row("sizes", ", ".join(f"{k}={v}" for k, v in result.sizes.items()))

@@ -15,6 +15,7 @@ import numpy as np
 from assay.candidates import scan_source
 from assay.errors import UserError
 from assay.evaluate._config import EvalConfig
+from assay.evaluate._contention import Contention, contention_warning
 from assay.evaluate._outcome import Outcome
 from assay.evaluate._result import EvalResult, Flag, Roofline, Timing, Verdict
 from assay.evaluate._session import Round, Session, pinned_cpu
@@ -116,6 +117,7 @@ def _measure(session: Session, config: EvalConfig) -> EvalResult:
     k = _calls_for(config.min_block_s, session.ref_call_s, config.max_block_calls)
     rounds: list[Round] = []
     speedup: Speedup | None = None
+    contention = Contention(session.own_pids())
     while True:
         rounds.append(session.run_round(None, k))
         n = len(rounds)
@@ -128,7 +130,11 @@ def _measure(session: Session, config: EvalConfig) -> EvalResult:
             break
     if speedup is None or speedup.rounds != len(rounds):
         speedup = _speedup(rounds, config, session)
-    return _result(session, config, rounds, warm, k, speedup)
+    result = _result(session, config, rounds, warm, k, speedup)
+    warning = contention_warning(contention.foreign_cpus())
+    if warning is not None:
+        result.warnings.append(warning)
+    return result
 
 
 def _calls_for(seconds: float, call_s: float, cap: int) -> int:

@@ -64,6 +64,7 @@ class EvalResult(BaseModel):
     calls_checked: int = 0
     roofline: Roofline | None = None
     scan: list[str] = Field(default_factory=list)  # static-scan telemetry; never a verdict on its own
+    warnings: list[str] = Field(default_factory=list)  # about the machine or the measurement, not the candidate
     timing: Timing | None = None
     environment: dict[str, Any] = Field(default_factory=dict)
     elapsed_s: float = 0.0

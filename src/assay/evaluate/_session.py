@@ -78,6 +78,14 @@ class Session:
         self.cand: Worker | None = None
         self.scratches = [Path(tempfile.mkdtemp(prefix="assay-scratch-")) for _ in range(3)]
 
+    def own_pids(self) -> list[int]:
+        """Every process of this evaluation: the orchestrator, the zygote, the workers and their relays."""
+        pids = {os.getpid(), self.zygote.pid}
+        for worker in (self.gen, self.ref, self.cand):
+            if worker is not None:
+                pids.update((worker.pid, worker.host_pid))
+        return sorted(pids)
+
     # ---------------------------------------------------------------- workers
     def _sandbox_config(
         self, scratch: Path, readable: list[str], require: str | None, cpu: int | None

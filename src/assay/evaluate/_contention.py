@@ -1,0 +1,58 @@
+"""Was the machine quiet while we timed? CPU time other processes took during the timed rounds.
+
+On a small machine a busy neighbour roughly doubles the time of a torch op (measurement.md 4.5), and bursts
+of such load do not cancel out over a few dozen rounds. Interleaving keeps the comparison fair on average,
+but the interval no longer covers the error; the result then carries a warning, as pyperf warns about
+unstable runs. This is about the machine, never about the candidate, so it is not an integrity flag.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+
+_HZ = os.sysconf("SC_CLK_TCK")
+
+
+def _busy_ticks() -> int:
+    with open("/proc/stat") as f:
+        fields = f.readline().split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return user + nice + system + irq + softirq + steal
+
+
+def _process_ticks(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime, stime
+
+
+class Contention:
+    """Measures, from now until `foreign_cpus()`, how many CPUs' worth of work came from other processes."""
+
+    def __init__(self, ours: Iterable[int]) -> None:
+        self._ours = list(ours)
+        self._start = time.monotonic()
+        self._busy = _busy_ticks()
+        self._own = sum(_process_ticks(p) for p in self._ours)
+
+    def foreign_cpus(self) -> float:
+        elapsed = time.monotonic() - self._start
+        if elapsed <= 0:
+            return 0.0
+        busy = _busy_ticks() - self._busy
+        own = sum(_process_ticks(p) for p in self._ours) - self._own
+        return max(0.0, (busy - own) / _HZ / elapsed)
+
+
+def contention_warning(foreign: float, threshold: float = 0.15) -> str | None:
+    if foreign < threshold:
+        return None
+    return (
+        f"other processes kept {foreign:.2f} CPUs busy while timing; on a small machine that slows the timed "
+        "code unevenly, so the speedup and its interval are less reliable: rerun on a quiet machine"
+    )
