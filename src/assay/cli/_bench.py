@@ -20,8 +20,12 @@ from assay.report import summarize
 from assay.tasks import Task, load_suite
 
 
-def find_candidates(tasks: list[Task], folder: Path) -> list[tuple[Task, Path]]:
-    """`<folder>/<task>.py`, or every `.py` in `<folder>/<task>/`, for each task of the suite."""
+def find_candidates(tasks: list[Task], folder: Path, pattern: str = "*.py") -> list[tuple[Task, Path]]:
+    """`<folder>/<task>.py`, and the files matching `pattern` in `<folder>/<task>/`, for each task.
+
+    Raises:
+        UserError: the folder is missing or nothing in it matches a task.
+    """
     if not folder.is_dir():
         raise UserError(f"candidates folder not found: {folder}")
     pairs: list[tuple[Task, Path]] = []
@@ -30,9 +34,12 @@ def find_candidates(tasks: list[Task], folder: Path) -> list[tuple[Task, Path]]:
         if single.is_file():
             pairs.append((task, single))
         if (folder / task.name).is_dir():
-            pairs.extend((task, p) for p in sorted((folder / task.name).glob("*.py")))
+            found = sorted((folder / task.name).glob(pattern))
+            pairs.extend((task, p) for p in found if p.name != "task.py")
     if not pairs:
-        raise UserError(f"no candidate in {folder} matches a task of the suite (expected <task>.py or <task>/*.py)")
+        raise UserError(
+            f"no candidate in {folder} matches a task of the suite (expected <task>.py or <task>/{pattern})"
+        )
     return pairs
 
 
@@ -52,6 +59,7 @@ def _load_done(out: Path | None) -> dict[tuple[str, str], EvalResult]:
 @click.command("bench")
 @click.argument("suite", type=click.Path(path_type=Path))
 @click.argument("candidates_dir", type=click.Path(path_type=Path))
+@click.option("--pattern", default="*.py", show_default=True, help="Candidate files to take from each <task>/ folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every result and the summary.")
 @click.option(
     "--out",
@@ -63,11 +71,17 @@ def _load_done(out: Path | None) -> dict[tuple[str, str], EvalResult]:
 @isolation_option
 @one_line_errors
 def bench_command(
-    suite: Path, candidates_dir: Path, as_json: bool, out: Path | None, timeout: float, isolation: str | None
+    suite: Path,
+    candidates_dir: Path,
+    pattern: str,
+    as_json: bool,
+    out: Path | None,
+    timeout: float,
+    isolation: str | None,
 ) -> None:
     """Evaluate every candidate in CANDIDATES_DIR against its task in SUITE."""
     tasks = load_suite(suite)
-    pairs = find_candidates(tasks, candidates_dir)
+    pairs = find_candidates(tasks, candidates_dir, pattern)
     config = make_config(timeout, isolation, {})
     done = _load_done(out)
     results: list[EvalResult] = []
