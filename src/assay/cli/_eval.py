@@ -28,10 +28,18 @@ def timeout_option(func: click.decorators.FC) -> click.decorators.FC:
     )
 
 
-def make_config(timeout: float, isolation: str | None, sizes: dict[str, int]) -> EvalConfig:
+def device_option(func: click.decorators.FC) -> click.decorators.FC:
+    return click.option(
+        "--device", default="cpu", show_default=True, help="cpu, or cuda / cuda:N to time with CUDA events."
+    )(func)
+
+
+def make_config(timeout: float, isolation: str | None, sizes: dict[str, int], device: str = "cpu") -> EvalConfig:
     if timeout <= 0:
         raise ConfigError("--timeout must be positive")
-    return EvalConfig(timeout_s=timeout, isolation=isolation, sizes=sizes)
+    if device != "cpu" and not (device == "cuda" or (device.startswith("cuda:") and device[5:].isdigit())):
+        raise ConfigError(f"--device takes cpu, cuda or cuda:N, got {device!r}")
+    return EvalConfig(timeout_s=timeout, isolation=isolation, sizes=sizes, device=device)
 
 
 @click.command("eval")
@@ -40,6 +48,7 @@ def make_config(timeout: float, isolation: str | None, sizes: dict[str, int]) ->
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object (the machine interface).")
 @timeout_option
 @isolation_option
+@device_option
 @click.option("--size", "sizes", multiple=True, metavar="NAME=N", help="Override a module-level size constant.")
 @click.option("--shrink", is_flag=True, help="Shrink a large KernelBench-style problem's sizes to fit this machine.")
 @one_line_errors
@@ -49,6 +58,7 @@ def eval_command(
     as_json: bool,
     timeout: float,
     isolation: str | None,
+    device: str,
     sizes: tuple[str, ...],
     shrink: bool,
 ) -> None:
@@ -66,7 +76,7 @@ def eval_command(
             from assay.tasks import shrink_sizes
 
             chosen = shrink_sizes(loaded)
-        result = evaluator.evaluate(loaded, candidate, make_config(timeout, isolation, chosen))
+        result = evaluator.evaluate(loaded, candidate, make_config(timeout, isolation, chosen, device))
     finally:
         evaluator.close()
     if as_json:

@@ -32,6 +32,7 @@ class EvalConfig:
     call_timeout_s: float = 10.0  # a single call may take max(this, 50 x the reference's call)
     plausible_speedup: float = 10.0  # KernelBench's excessive-speedup threshold
     noise_floor: float = 0.02  # "faster" needs the interval above 1 and the speedup at least 1 + this
+    device: str = "cpu"  # "cuda" or "cuda:N": CUDA events, device-wide sync, L2 flush (see worker/_clocks.py)
     cpu: int | None = None  # CPU both workers are pinned to; None: the last CPU
     isolation: str | None = None  # minimum isolation level ("L3", "L2", "L1"); None: best available
     limits: Limits = field(default_factory=Limits)

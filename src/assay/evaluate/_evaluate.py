@@ -178,6 +178,26 @@ def _clock_flag(rounds: list[Round], k: int) -> Flag | None:
     )
 
 
+def _side_stream_flag(session: Session, rounds: list[Round]) -> Flag | None:
+    """On CUDA: work that finished after the current stream's end event (another stream, another thread).
+
+    The worker synchronizes the whole device before reading the host clock, so such work is in the host time
+    but not in the events. On the CPU both times are the same measurement and the gap is zero.
+    """
+    gaps = session.host_gaps[-len(rounds) :]
+    if not gaps:
+        return None
+    gap = float(np.median(gaps))
+    sample = float(np.median([r.cand_s for r in rounds]))
+    if gap <= max(2e-4 * rounds[0].calls, sample):
+        return None
+    return Flag(
+        id="side-stream",
+        evidence=f"the device stayed busy {gap * 1e3:.3f} ms per sample after the timed stream's "
+        f"end event ({sample * 1e3:.3f} ms): work ran outside the timed stream",
+    )
+
+
 def _roofline(session: Session, ref_ms: float, cand_ms: float) -> Roofline | None:
     work = session.task.spec.work
     if work is None or (work.flops <= 0 and work.bytes <= 0):
@@ -205,9 +225,9 @@ def _result(
     ref_ms = float(np.median([r.ref_s for r in rounds])) / k * 1e3
     cand_ms = float(np.median([r.cand_s for r in rounds])) / k * 1e3
     flags = list(session.flags)
-    clock = _clock_flag(rounds, k)
-    if clock is not None:
-        flags.append(clock)
+    for found in (_clock_flag(rounds, k), _side_stream_flag(session, rounds)):
+        if found is not None:
+            flags.append(found)
     if speedup.value > config.plausible_speedup:
         flags.append(
             Flag(

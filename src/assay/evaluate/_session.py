@@ -73,6 +73,7 @@ class Session:
         self.out_nbytes: dict[tuple[tuple[str, int], ...], int] = {}
         self.ref_call_s = 0.0
         self.thread_baseline = 0
+        self.host_gaps: list[float] = []  # candidate host time minus sample time, per round (CUDA: side streams)
         self.gen: Worker | None = None
         self.ref: Worker | None = None
         self.cand: Worker | None = None
@@ -120,6 +121,7 @@ class Session:
                 "extra_sizes": [dict(s) for s in self.task.spec.extra_sizes],
                 "weight_seed": weight_seed,
                 "model": model,
+                "device": self.config.device,
             },
             self.deadline,
         )
@@ -147,6 +149,7 @@ class Session:
             "init_inputs": self.init_inputs,
             "weight_seed": weight_seed,
             "mutates_inputs": self.task.spec.mutates_inputs,
+            "device": self.config.device,
         }
         reply = self._candidate_request(request, limit, "while importing or constructing the candidate")
         if "error" in reply:
@@ -251,6 +254,7 @@ class Session:
         self._check_candidate(cand_reply, ref_reply, ref_calls, cand_calls, at_return, sizes)
         ref_s = float(sum(ref_reply["times"]))
         cand_s = float(sum(cand_reply["times"]))
+        self.host_gaps.append(float(sum(cand_reply.get("host_times", cand_reply["times"]))) - cand_s)
         return Round(k, ref_s, cand_s, ref_wall, cand_wall, ref_first)
 
     def _learn_output(self, key: tuple[tuple[str, int], ...], reply: dict[str, Any]) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 
 from assay import sandbox
 from assay.worker._boot import boot
+from assay.worker._clocks import clock_for
 from assay.worker._protocol import recv, send
 from assay.worker._reference import load_module, seed_everything
 from assay.worker._serve import describe_exception, run_calls, serve
@@ -39,7 +40,11 @@ def main(fds: list[int], config: dict[str, Any]) -> None:
             return
         seed_everything(int(request["weight_seed"]))
         t0 = time.perf_counter()
+        device = str(request.get("device", "cpu"))
         model = model_cls(*request["init_inputs"])
+        if device != "cpu":
+            model = model.to(device)
+        clock = clock_for(device)
         construct_s = time.perf_counter() - t0
         stage = "lockdown"
         sandbox.lockdown()
@@ -48,4 +53,8 @@ def main(fds: list[int], config: dict[str, Any]) -> None:
         return
     send(fd_out, {"ok": "ready", "construct_s": construct_s})
     check_inputs = not request.get("mutates_inputs", False)
-    serve(fd_in, fd_out, {"run": lambda r: run_calls(data_fd, model, r["calls"], check_inputs=check_inputs)})
+    serve(
+        fd_in,
+        fd_out,
+        {"run": lambda r: run_calls(data_fd, model, r["calls"], check_inputs=check_inputs, clock=clock)},
+    )

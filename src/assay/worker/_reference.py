@@ -23,6 +23,7 @@ import torch
 
 from assay import sandbox
 from assay.worker._boot import boot
+from assay.worker._clocks import CpuClock, CudaClock, clock_for
 from assay.worker._protocol import DTYPE_SIZES, recv, send
 from assay.worker._serve import describe_exception, run_calls, serve, write_tensor
 
@@ -59,6 +60,7 @@ class _Reference:
         self.module = module
         self.defaults = defaults
         self.model: Any = None
+        self.clock: CpuClock | CudaClock | None = None
 
     def _apply_sizes(self, sizes: dict[str, int] | None) -> None:
         for name, value in self.defaults.items():
@@ -96,7 +98,7 @@ class _Reference:
 
     def run(self, request: dict[str, Any]) -> dict[str, Any]:
         # Inputs are checked here too, though the reference is trusted: both sides do the same work per call.
-        return run_calls(self.data_fd, self.model, request["calls"], check_inputs=True)
+        return run_calls(self.data_fd, self.model, request["calls"], check_inputs=True, clock=self.clock)
 
 
 def main(fds: list[int], config: dict[str, Any]) -> None:
@@ -119,7 +121,11 @@ def main(fds: list[int], config: dict[str, Any]) -> None:
         t0 = time.perf_counter()
         reference = _Reference(data_fd, module, defaults)
         if request.get("model", True):
+            device = str(request.get("device", "cpu"))
             reference.model = module.Model(*init_inputs)
+            if device != "cpu":
+                reference.model = reference.model.to(device)
+            reference.clock = clock_for(device)
         construct_s = time.perf_counter() - t0
         sandbox.lockdown()
     except BaseException as exc:

@@ -1,24 +1,23 @@
 """The call loop shared by the reference and the candidate worker.
 
-Runs INSIDE the sandbox for candidates. The clock and the tensor methods used to capture outputs are bound
-here, at import, before any candidate code exists in the process; still, once the candidate is imported this
-code may be tampered with, which is why the orchestrator checks every output itself and cross-checks these
-times against its own wall clock.
+Runs INSIDE the sandbox for candidates. The clocks (`_clocks.py`) and the tensor methods used to capture
+outputs are bound at import, before any candidate code exists in the process; still, once the candidate
+is imported this code may be tampered with, which is why the orchestrator checks every output itself and
+cross-checks these times against its own wall clock.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
 
+from assay.worker._clocks import CpuClock, CudaClock
 from assay.worker._protocol import DTYPE_SIZES, send
 
-_clock = time.perf_counter
 _TENSOR = torch.Tensor
 _contiguous = torch.Tensor.contiguous
 _detach = torch.Tensor.detach
@@ -82,7 +81,7 @@ def _inputs_changed(fd: int, args: list[Any], specs: list[dict[str, Any]]) -> bo
     return False
 
 
-def _describe_output(out: object) -> dict[str, Any] | None:
+def _describe_output(out: object, device: torch.device) -> dict[str, Any] | None:
     """None when `out` can be captured as bytes; otherwise why not."""
     if type(out) is not _TENSOR:
         if isinstance(out, _TENSOR):
@@ -92,7 +91,7 @@ def _describe_output(out: object) -> dict[str, Any] | None:
         keys = sorted(object.__getattribute__(out, "__dict__"))[:5]
         return {"error": "tensor-subclass", "detail": f"output tensor carries instance attributes {keys}"}
     assert isinstance(out, torch.Tensor)
-    if out.device.type != "cpu" or out.layout != torch.strided:
+    if out.device.type != device.type or out.layout != torch.strided:
         return {"error": "bad-output", "detail": f"output is on {out.device} with layout {out.layout}"}
     if str(out.dtype).removeprefix("torch.") not in DTYPE_SIZES:
         return {"error": "bad-output", "detail": f"unsupported output dtype {out.dtype}"}
@@ -105,27 +104,29 @@ def run_calls(
     calls: list[dict[str, Any]],
     *,
     check_inputs: bool,
+    clock: CpuClock | CudaClock | None = None,
 ) -> dict[str, Any]:
     """Run each call on fresh inputs, time it, and capture its output bytes at return.
 
     The timed region covers the call and, for a plain tensor, `contiguous()`: a strided or expanded view
     must be materialized inside the timed region, not later by the copy-out.
     """
+    clock = clock or CpuClock()
+    device = clock.device if isinstance(clock, CudaClock) else torch.device("cpu")
     times: list[float] = []
+    host: list[float] = []
     outputs: list[dict[str, Any]] = []
     mutated: list[bool] = []
     for call in calls:
-        args = read_args(fd, call["inputs"])
+        pristine = read_args(fd, call["inputs"])
+        args = [a.to(device) if type(a) is _TENSOR else a for a in pristine] if device.type != "cpu" else pristine
         with torch.no_grad():
-            t0 = _clock()
-            out = model(*args)
-            if type(out) is _TENSOR:
-                out = _contiguous(out)
-            t1 = _clock()
-        times.append(t1 - t0)
-        problem = _describe_output(out)
+            out, seconds, host_seconds = clock.measure(model, args)
+        times.append(seconds)
+        host.append(host_seconds)
+        problem = _describe_output(out, device)
         if problem is None:
-            out = _detach(out)
+            out = _detach(out).cpu()
             shape = list(out.shape)
             dtype = str(out.dtype).removeprefix("torch.")
             nbytes = out.numel() * DTYPE_SIZES[dtype]
@@ -137,9 +138,10 @@ def run_calls(
             outputs.append(desc)
         else:
             outputs.append(problem)
-        mutated.append(check_inputs and _inputs_changed(fd, args, call["inputs"]))
-        del out, args
-    return {"times": times, "outputs": outputs, "mutated": mutated}
+        after = [a.cpu() if type(a) is _TENSOR else a for a in args] if device.type != "cpu" else args
+        mutated.append(check_inputs and _inputs_changed(fd, after, call["inputs"]))
+        del out, args, pristine, after
+    return {"times": times, "host_times": host, "outputs": outputs, "mutated": mutated}
 
 
 def describe_exception(exc: BaseException) -> dict[str, Any]:

@@ -1,0 +1,71 @@
+"""How a worker times one call, on the CPU or on a CUDA device. Runs inside the sandbox.
+
+Both clocks are bound before any candidate code is imported. Each returns the sample time and the host
+time around the whole measurement, which the orchestrator cross-checks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+_clock = time.perf_counter
+_TENSOR = torch.Tensor
+_contiguous = torch.Tensor.contiguous
+
+Measured = tuple[Any, float, float]  # (output, sample seconds, host seconds)
+
+
+class CpuClock:
+    """`perf_counter` around the call and `contiguous()`: one thread, pinned, so wall time is the cost."""
+
+    def measure(self, fn: Callable[..., Any], args: list[Any]) -> Measured:
+        t0 = _clock()
+        out = fn(*args)
+        if type(out) is _TENSOR:
+            out = _contiguous(out)
+        t1 = _clock()
+        return out, t1 - t0, t1 - t0
+
+
+class CudaClock:
+    """CUDA events around the call, with L2 flushed before and the whole device synchronized after.
+
+    Written to the protocol of measurement.md 1.2 (Triton's do_bench, KernelBench): a 256 MiB buffer is
+    zeroed before each call so every call starts with a cold L2 (larger than any current GPU's L2), outside
+    the event pair. `torch.cuda.synchronize()` waits for every stream before the end event is read, so work a
+    candidate pushes onto a side stream is finished before the call counts as done; it shows up in the host
+    time but not in the events of the current stream, which the orchestrator compares (exploits.md
+    `side-stream`). Not yet run on a GPU here: no GPU was available where this was written.
+    """
+
+    FLUSH_BYTES = 256 << 20
+
+    def __init__(self, device: str) -> None:
+        self.device = torch.device(device)
+        self._flush = torch.empty(self.FLUSH_BYTES // 4, dtype=torch.int32, device=self.device)
+        self._synchronize = torch.cuda.synchronize
+        self._event = torch.cuda.Event
+
+    def measure(self, fn: Callable[..., Any], args: list[Any]) -> Measured:
+        self._flush.zero_()
+        self._synchronize()
+        start = self._event(enable_timing=True)  # type: ignore[no-untyped-call]
+        end = self._event(enable_timing=True)  # type: ignore[no-untyped-call]
+        h0 = _clock()
+        start.record()
+        out = fn(*args)
+        if type(out) is _TENSOR:
+            out = _contiguous(out)
+        end.record()
+        self._synchronize()
+        h1 = _clock()
+        elapsed_ms: float = start.elapsed_time(end)
+        return out, elapsed_ms / 1e3, h1 - h0
+
+
+def clock_for(device: str) -> CpuClock | CudaClock:
+    return CudaClock(device) if device.startswith("cuda") else CpuClock()
