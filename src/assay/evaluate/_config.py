@@ -28,6 +28,7 @@ class EvalConfig:
     warmup_s: float = 0.2  # per side; first calls (lazy init, caches) are checked but not timed
     min_block_s: float = 1e-3  # a sample is a block of calls lasting at least this long
     max_block_calls: int = 64
+    block_bytes: int = 64 << 20  # data of one block in the memfds; well under the sandbox's 256 MiB file limit
     construct_timeout_s: float = 180.0  # import + constructor, compilers included
     call_timeout_s: float = 10.0  # a single call may take max(this, 50 x the reference's call)
     plausible_speedup: float = 10.0  # KernelBench's excessive-speedup threshold

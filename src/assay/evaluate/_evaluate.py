@@ -106,7 +106,7 @@ def _measure(session: Session, config: EvalConfig) -> EvalResult:
     session.ref_call_s = float(np.median([r.ref_s for r in warm]))
     # Warm-up (lazy init, caches, allocator growth): checked like every call, never timed. Large blocks keep
     # the number of rounds, and so the per-round overhead, small.
-    k_warm = _calls_for(config.warmup_s / 4, session.ref_call_s, config.max_block_calls)
+    k_warm = _calls_for(config.warmup_s / 4, session.ref_call_s, _byte_cap(session, config))
     while min(sum(r.ref_s for r in warm), sum(r.cand_s for r in warm)) < config.warmup_s and len(warm) < 12:
         warm.append(session.run_round(None, k_warm))
         if _late(session, 0.5):
@@ -114,7 +114,7 @@ def _measure(session: Session, config: EvalConfig) -> EvalResult:
     # The block size comes from warm calls: the first ones can be many times slower (measurement.md 4.2).
     last = warm[-1]
     session.ref_call_s = last.ref_s / last.calls
-    k = _calls_for(config.min_block_s, session.ref_call_s, config.max_block_calls)
+    k = _calls_for(config.min_block_s, session.ref_call_s, _byte_cap(session, config))
     rounds: list[Round] = []
     speedup: Speedup | None = None
     contention = Contention(session.own_pids())
@@ -135,6 +135,13 @@ def _measure(session: Session, config: EvalConfig) -> EvalResult:
     if warning is not None:
         result.warnings.append(warning)
     return result
+
+
+def _byte_cap(session: Session, config: EvalConfig) -> int:
+    """Most calls per block: each call's inputs and outputs sit in the workers' memfds at once, and a memfd
+    counts against the sandbox's file-size limit."""
+    per_call = 3 * max(session.call_bytes, 1)  # inputs, the reference's and the candidate's outputs
+    return max(1, min(config.max_block_calls, config.block_bytes // per_call))
 
 
 def _calls_for(seconds: float, call_s: float, cap: int) -> int:
@@ -236,7 +243,7 @@ def _result(
             )
         )
     roofline = _roofline(session, ref_ms, cand_ms)
-    if roofline is not None and roofline.candidate_fraction is not None and roofline.candidate_fraction > 1.1:
+    if roofline is not None and roofline.candidate_fraction is not None and roofline.candidate_fraction > 1.25:
         flags.append(
             Flag(
                 id="below-roofline",

@@ -73,6 +73,7 @@ class Session:
         self.out_nbytes: dict[tuple[tuple[str, int], ...], int] = {}
         self.ref_call_s = 0.0
         self.thread_baseline = 0
+        self.call_bytes = 0  # input and output bytes of one call at the default sizes
         self.host_gaps: list[float] = []  # candidate host time minus sample time, per round (CUDA: side streams)
         self.gen: Worker | None = None
         self.ref: Worker | None = None
@@ -248,6 +249,8 @@ class Session:
         cand_calls = [
             {"inputs": s, "out_offset": cand_base + i * stride, "out_nbytes": out_nbytes} for i, s in enumerate(inputs)
         ]
+        if sizes is None:
+            self.call_bytes = max(self.call_bytes, end // k + out_nbytes)
         cand_reply, cand_wall, at_return = self._run_candidate(cand_calls)
         if not ref_first:
             ref_reply, ref_wall = self._run_reference(ref_calls)
