@@ -3,9 +3,11 @@ page cache and tmpfs (P3, P4). cgroup v1 (one hierarchy per controller) and v2 a
 
 Lifetime: the cgroup is named ``assay-<host pid of the sandboxed process>`` and created next to
 the caller's own cgroup. The relay process that ``enter()`` leaves outside the pid namespace
-removes it as soon as the sandbox has exited. Without a pid namespace there is no relay, so the
-orchestrator calls ``cleanup_cgroups(host_pid)`` after reaping the worker; the same call is a
-safety net when the relay itself was killed.
+removes it as soon as the sandbox has exited, then sweeps ``assay-<pid>`` siblings whose pid is
+gone (left behind when a relay was killed before it could clean up; named by a live pid they
+are never touched, so a sandbox that is just being created is safe). Without a pid namespace
+there is no relay: the orchestrator calls ``cleanup_cgroups(host_pid)`` after reaping the
+worker, which also sweeps.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def join(host_pid: int, limits: Limits) -> tuple[str, ...]:
     joined: set[Path] = set()
     for ctl, directory in targets(_name(host_pid)):
         try:
-            directory.mkdir(exist_ok=True)
+            directory.mkdir(exist_ok=True)  # exists already if a dead sandbox had our pid
             _limit(ctl, directory, limits)
             if directory not in joined:
                 _write(directory / "cgroup.procs", "0")
@@ -98,17 +100,41 @@ def available() -> tuple[str, ...]:
     return tuple(sorted({ctl for ctl, d in targets("probe") if os.access(d.parent, os.W_OK)}))
 
 
+def _rmdir(directory: Path, tries: int) -> None:
+    for _ in range(tries):
+        try:
+            directory.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.002)  # EBUSY: tasks still exiting
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, not ours to signal
+    return True
+
+
 def _remove(parents: list[tuple[str, Path]], host_pid: int) -> None:
-    for _, parent in parents:
-        directory = parent / _name(host_pid)
-        for _ in range(50):
-            try:
-                directory.rmdir()
-                break
-            except FileNotFoundError:
-                break
-            except OSError:
-                time.sleep(0.002)  # EBUSY: tasks still exiting
+    """Remove our cgroup, then the ones of dead sandboxes (host pid namespace only)."""
+    dirs = {parent for _, parent in parents}  # v2: one directory for both controllers
+    for parent in dirs:
+        _rmdir(parent / _name(host_pid), 50)
+    for parent in dirs:
+        try:
+            names = os.listdir(parent)
+        except OSError:
+            continue
+        for name in names:
+            pid = name.removeprefix("assay-")
+            if name.startswith("assay-") and pid.isdigit() and not _alive(int(pid)):
+                _rmdir(parent / name, 1)
 
 
 def remover() -> Callable[[int], None]:

@@ -99,7 +99,10 @@ def enter(config: SandboxConfig, keep_fds: Sequence[int] = ()) -> Isolation:
     except (OSError, ValueError) as e:
         raise SandboxError(f"could not set resource limits: {e}") from e
     layers.append("rlimits")
-    os.chdir(scratch)
+    try:
+        os.chdir(scratch)
+    except OSError as e:
+        raise SandboxError(f"sandbox scratch {scratch} is unreachable after mounting: {e}") from e
     _env.scrub_environment(scratch)
     layers.append("env-scrubbed")
     _env.close_fds(keep_fds)

@@ -8,6 +8,7 @@ Landlock also forbids ``mount`` once applied, so it must come after every mount.
 from __future__ import annotations
 
 import ctypes
+import functools
 import glob
 import os
 import stat
@@ -72,15 +73,46 @@ def abi_version() -> int:
         return 0
 
 
-def interpreter_paths(extra: Iterable[Path] = ()) -> list[Path]:
-    """Everything the interpreter and the build tools must read: also what mount masks keep."""
+def _import_dirs(entries: tuple[str, ...]) -> list[Path]:
+    """The ``sys.path`` directories that hold installed code.
+
+    Not every entry: ``python -m`` and ``python script.py`` put the working or script directory
+    first, which is typically the repository or task folder holding hidden references. Kept:
+    entries inside an interpreter prefix, site-/dist-packages, and the directory assay itself
+    is imported from (its ``src/`` when installed editable).
+    """
+    prefixes = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    own = Path(__file__).resolve().parents[2]
+    out = []
+    for entry in entries:
+        if not entry or not os.path.isdir(entry):
+            continue
+        path = Path(entry).resolve()
+        if (
+            path == own
+            or path.name in ("site-packages", "dist-packages")
+            or any(path.is_relative_to(p) for p in prefixes)
+        ):
+            out.append(path)
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _base_paths(entries: tuple[str, ...]) -> tuple[Path, ...]:
     paths = [Path(p) for p in _SYSTEM_READ]
     paths += [Path(p) for p in sorted(glob.glob("/etc/python3*"))]
     paths += [Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix)]
     paths.append(Path(os.path.realpath(sys.executable)).parent)
-    paths += [Path(entry) for entry in sys.path if entry and os.path.isdir(entry)]
-    paths += [Path(p) for p in extra]
-    return paths
+    return tuple(paths + _import_dirs(entries))
+
+
+def interpreter_paths(extra: Iterable[Path] = ()) -> list[Path]:
+    """Everything the interpreter and the build tools must read: also what mount masks keep.
+
+    Cached per ``sys.path``: ``probe()`` in the zygote warms it, so forked workers skip the
+    few milliseconds of path resolution.
+    """
+    return [*_base_paths(tuple(sys.path)), *(Path(p) for p in extra)]
 
 
 def _fs_rights(abi: int) -> int:

@@ -86,8 +86,8 @@ def fork_init(on_exit: Callable[[int], None]) -> int:
     _libc.prctl(_libc.PR_SET_PDEATHSIG, signal.SIGKILL)
     host_pid = int(os.readlink("/proc/self"))
     with open("/proc/self/stat", "rb") as f:
-        stat = f.read()
-    if int(stat[stat.rindex(b")") + 2 :].split()[1]) != relay:
+        line = f.read()
+    if int(line[line.rindex(b")") + 2 :].split()[1]) != relay:  # field 4, ppid, in host numbers
         os._exit(1)  # the relay died before PDEATHSIG was armed: nobody would kill us
     return host_pid
 
