@@ -52,7 +52,7 @@ def from_exit(status: int | None, killed_by_us: bool, when: str) -> Outcome:
         if sig == signal.SIGXFSZ:
             return Outcome(Verdict.LIMIT, f"the candidate hit the file-size limit {when}")
         if sig == signal.SIGKILL and not killed_by_us:
-            return Outcome(Verdict.LIMIT, f"the candidate was killed {when}, most likely by the memory limit")
+            return Outcome(Verdict.LIMIT, f"the kernel killed the candidate {when}: the memory or CPU-time limit")
         return Outcome(Verdict.CRASHED, f"the candidate's process died of {name} {when}")
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
     return Outcome(

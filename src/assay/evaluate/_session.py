@@ -43,6 +43,14 @@ def pinned_cpu(config: EvalConfig) -> int:
     return config.cpu if config.cpu is not None else max(os.sched_getaffinity(0))
 
 
+def gpu_devices() -> list[str]:
+    """The NVIDIA device nodes a CUDA worker must open (sandbox.md 7)."""
+    nodes = [f"/dev/{n}" for n in os.listdir("/dev") if n.startswith("nvidia")] if os.path.isdir("/dev") else []
+    return sorted(n for n in nodes if not os.path.isdir(n)) + (
+        ["/dev/nvidia-caps"] if os.path.isdir("/dev/nvidia-caps") else []
+    )
+
+
 def _align(n: int) -> int:
     return (n + _ALIGN - 1) // _ALIGN * _ALIGN
 
@@ -98,6 +106,7 @@ class Session:
             "cpu": cpu,
             "require": require,
             "limits": asdict(self.config.limits),
+            "devices": gpu_devices() if self.config.device != "cpu" else [],
         }
 
     def _hello(self, worker: Worker) -> dict[str, Any]:

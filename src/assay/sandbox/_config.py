@@ -48,6 +48,9 @@ class SandboxConfig:
     readable: tuple[Path, ...] = ()
     cpu: int | None = None
     require: str | None = None
+    # Device nodes opened read-write with ioctl (a GPU: /dev/nvidia*). With any, RLIMIT_AS is not set: the CUDA
+    # driver reserves huge virtual ranges and fails under it (sandbox.md 7); the cgroup limit still applies.
+    devices: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         if self.require is not None and self.require not in LEVELS:

@@ -95,10 +95,12 @@ def enter(config: SandboxConfig, keep_fds: Sequence[int] = ()) -> Isolation:
     except OSError as e:
         gaps.append(f"capabilities not dropped ({e.strerror})")
     try:
-        _limits.apply_rlimits(config.limits)
+        _limits.apply_rlimits(config.limits, address_space=not config.devices)
     except (OSError, ValueError) as e:
         raise SandboxError(f"could not set resource limits: {e}") from e
     layers.append("rlimits")
+    if config.devices:
+        gaps.append("no RLIMIT_AS with a GPU (the CUDA driver needs large virtual ranges); GPU memory is not limited")
     try:
         os.chdir(scratch)
     except OSError as e:
@@ -114,7 +116,7 @@ def enter(config: SandboxConfig, keep_fds: Sequence[int] = ()) -> Isolation:
     # /proc/self resolves to /proc/<pid> of the /proc now mounted (1 inside the pid namespace).
     own_proc = Path("/proc") / os.readlink("/proc/self")
     try:
-        abi = _landlock.restrict([*read_paths, own_proc], [scratch], [Path("/dev/null")])
+        abi = _landlock.restrict([*read_paths, own_proc], [scratch], [Path("/dev/null"), *config.devices])
         layers.append(f"landlock-abi{abi}")
     except OSError as e:
         gaps.append(f"Landlock refused ({e.strerror})")

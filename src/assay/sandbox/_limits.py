@@ -40,13 +40,14 @@ def tasks_of_uid(uid: int) -> int:
     return count
 
 
-def apply_rlimits(limits: Limits) -> None:
+def apply_rlimits(limits: Limits, *, address_space: bool = True) -> None:
     """Apply every rlimit; soft == hard so the candidate cannot raise any of them back.
 
     With soft == hard on RLIMIT_CPU the kernel sends SIGKILL directly: SIGXCPU would be
     ignored by a pid-namespace init, which the sandboxed process is.
     """
-    _set(resource.RLIMIT_AS, limits.memory_bytes)
+    if address_space:
+        _set(resource.RLIMIT_AS, limits.memory_bytes)
     _set(resource.RLIMIT_CPU, limits.cpu_seconds)
     _set(resource.RLIMIT_FSIZE, limits.file_size_bytes)
     _set(resource.RLIMIT_NOFILE, limits.open_files)

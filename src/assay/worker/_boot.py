@@ -38,6 +38,7 @@ def boot(fds: list[int], config: dict[str, Any]) -> bool:
                 readable=tuple(Path(p) for p in config.get("readable", ())),
                 cpu=config.get("cpu"),
                 require=config.get("require"),
+                devices=tuple(Path(p) for p in config.get("devices", ())),
             ),
             keep_fds=fds,
         )

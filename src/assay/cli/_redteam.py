@@ -1,0 +1,122 @@
+"""`assay redteam [CORPUS]`: every known reward hack, and honest controls, through the real evaluator."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from assay.cli._common import one_line_errors
+from assay.cli._render import verdict_text
+from assay.errors import ConfigError
+from assay.redteam import (
+    SECRET_VAR,
+    RedteamConfig,
+    RedteamReport,
+    RedteamRow,
+    fast_eval_config,
+    load_corpus,
+    run_corpus,
+    select,
+    uncovered,
+)
+
+
+def _reexec_with_secret() -> None:
+    """Restart once with the secret in the environment this process starts with.
+
+    A variable set later lives only on the heap; one present at exec also sits in the initial environment
+    block that /proc/<pid>/environ shows, which is where the secret-reading attacks look first.
+    """
+    if SECRET_VAR in os.environ or Path(sys.argv[0]).name not in ("assay", "__main__.py"):
+        return
+    env = dict(os.environ, **{SECRET_VAR: secrets.token_hex(16)})
+    try:
+        os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
+    except OSError:
+        return  # run with the secret set in-process only
+
+
+def _progress(console: Console) -> Callable[[RedteamRow], None]:
+    def show(row: RedteamRow) -> None:
+        mark = "[green]pass[/]" if row.passed else "[bold red]FAIL[/]"
+        console.print(f"{mark} {row.file} -> {verdict_text(row.verdict)} ({row.elapsed_s:.1f} s)", highlight=False)
+
+    return show
+
+
+def _table(rows: list[RedteamRow], naive: bool) -> Table:
+    table = Table(show_lines=False, header_style="bold")
+    for name in ("file", "attack / variant", "expected", "actual", "caught by", "side effects"):
+        table.add_column(name, overflow="fold")
+    if naive:
+        table.add_column("naive harness", overflow="fold")
+    table.add_column("result")
+    for row in rows:
+        actual = verdict_text(row.verdict) + (f" [{', '.join(row.flags)}]" if row.flags else "")
+        if row.speedup is not None:
+            actual += f" {row.speedup:.2f}x"
+        cells = [row.file, f"{row.attack}\n[dim]{row.variant}[/]", row.expected, actual, row.caught, row.side_effects]
+        if naive:
+            cells.append(row.naive or "[dim]-[/]")
+        cells.append("[green]pass[/]" if row.passed else "[bold red]FAIL[/]\n" + "; ".join(row.reasons))
+        table.add_row(*cells)
+    return table
+
+
+@click.command("redteam")
+@click.argument("corpus", default="redteam", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout (progress goes to stderr).")
+@click.option(
+    "--only", metavar="PATTERN", help="Run only files whose path, stem or attack id matches (glob or substring)."
+)
+@click.option("--naive", is_flag=True, help="Also run in-process attacks through the corpus's naive harness.")
+@click.option("--timeout", type=float, default=240.0, show_default=True, help="Wall-time bound per evaluation.")
+@one_line_errors
+def redteam(corpus: Path, as_json: bool, only: str | None, naive: bool, timeout: float) -> None:
+    """Run the red-team CORPUS (default: ./redteam) through the real sandboxed evaluator.
+
+    Every attack must be caught the way its header says, every control verified, and no attack may leave a
+    side effect (files, processes, network, leaked secrets). Exit status: 0 when every row passes, 1 otherwise,
+    2 when the run could not start.
+    """
+    if timeout <= 0:
+        raise ConfigError("--timeout must be positive")
+    _reexec_with_secret()
+    entries = select(load_corpus(corpus), only)
+    if not entries:
+        raise ConfigError(f"--only {only!r} matches no file in {corpus}")
+    err = Console(stderr=True)
+    eval_config = replace(fast_eval_config(), timeout_s=timeout)
+    started = time.monotonic()
+    rows = run_corpus(corpus, RedteamConfig(eval_config=eval_config, only=only, naive=naive, progress=_progress(err)))
+    failed = sum(not r.passed for r in rows)
+    levels = sorted({r.isolation for r in rows if r.isolation})
+    report = RedteamReport(
+        corpus=str(corpus),
+        isolation=levels,
+        rows=rows,
+        passed=len(rows) - failed,
+        failed=failed,
+        uncovered=uncovered(load_corpus(corpus)),
+        elapsed_s=round(time.monotonic() - started, 1),
+    )
+    if as_json:
+        click.echo(report.model_dump_json())
+    else:
+        out = Console(width=None if sys.stdout.isatty() else 200)
+        out.print(_table(rows, naive))
+        out.print(f"[bold]isolation:[/] {', '.join(levels) or 'unknown'}")
+        for ident, why in report.uncovered.items():
+            out.print(f"[dim]not in the corpus: {ident} ({why})[/]")
+        colour = "green" if not failed else "red"
+        out.print(f"[bold {colour}]{report.passed} passed, {failed} failed[/] in {report.elapsed_s:.0f} s")
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,85 @@
+"""Shrinking a KernelBench problem sized for a data-centre GPU until one reference call fits this machine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from assay.errors import TaskError, WorkerError
+from assay.tasks._load import Task
+from assay.tasks._probe import ProbeSession
+
+
+@dataclass(frozen=True)
+class ShrinkResult:
+    """The overrides chosen, and what they cost: measured seconds per call and estimated bytes."""
+
+    sizes: dict[str, int]
+    constants: dict[str, int]
+    fits: bool
+    reference_s: float | None
+    memory_bytes: int | None
+    measured: int  # real runs it took
+    max_rss_bytes: int | None = None  # the probe child's peak resident memory
+    notes: tuple[str, ...] = field(default=())
+
+
+def shrink_job(
+    task: Task, time_budget_s: float, memory_budget_bytes: int, keep_within_s: float | None = None
+) -> dict[str, Any]:
+    return {
+        "kind": "shrink",
+        "task_file": str(task.task_file),
+        "time_budget_s": time_budget_s,
+        "memory_budget_bytes": memory_budget_bytes,
+        "keep_within_s": keep_within_s,
+    }
+
+
+def shrink_with(
+    session: ProbeSession,
+    task: Task,
+    time_budget_s: float = 0.5,
+    memory_budget_bytes: int = 1 << 30,
+    keep_within_s: float | None = None,
+) -> ShrinkResult:
+    """`shrink_sizes` in an open probe session; keeps the original sizes if they run within `keep_within_s`.
+
+    Raises:
+        TaskError: the task does not load, build or run at any size.
+        WorkerError: the probe worker failed.
+    """
+    answer = session.run(shrink_job(task, time_budget_s, memory_budget_bytes, keep_within_s))
+    if "failure" in answer:
+        raise WorkerError(f"shrinking {task.name} failed: {answer['detail']}")
+    if answer.get("reason"):
+        raise TaskError(f"task {task.name} cannot be shrunk: {answer['message']}")
+    notes = [] if answer["meta"] else ["the meta device could not build this task, so memory was not estimated"]
+    if not answer["fits"]:
+        notes.append(f"no sizes fit {time_budget_s:g} s and {memory_budget_bytes / 2**30:.3g} GiB; used the smallest")
+    return ShrinkResult(
+        sizes=answer["sizes"],
+        constants=answer["constants"],
+        fits=answer["fits"],
+        reference_s=answer["reference_s"],
+        memory_bytes=answer["memory_bytes"],
+        measured=answer["measured"],
+        max_rss_bytes=answer.get("max_rss_bytes"),
+        notes=tuple(notes),
+    )
+
+
+def shrink_sizes(task: Task, time_budget_s: float = 0.5, memory_budget_bytes: int = 1 << 30) -> dict[str, int]:
+    """Smaller values for a task's size constants so that one reference call fits the budgets.
+
+    Halves the largest size constant (never kernel_size, stride, padding, groups, heads: see
+    `find_size_constants`) step by step. Memory is estimated on the meta device, so the full-size tensors
+    are never allocated; time is measured single-threaded in a trusted subprocess that runs the task's own
+    `Model` (never candidate code). Returns only the constants that changed: {} when the task already fits.
+
+    Raises:
+        TaskError: the task does not load, build or run at any size.
+        WorkerError: the probe worker failed.
+    """
+    with ProbeSession() as session:
+        return shrink_with(session, task, time_budget_s, memory_budget_bytes).sizes
