@@ -60,3 +60,11 @@ def test_describe_names_the_element() -> None:
     assert m is not None
     text = m.describe()
     assert "[2]" in text and "got 5.0" in text and "expected 0.0" in text
+
+
+def test_zero_dimensional_and_strided_outputs() -> None:
+    assert compare(np.array(1.5, dtype=np.float32), np.array(1.5, dtype=np.float32), 1e-4, 1e-4) is None
+    m = compare(np.array(1.5), np.array(2.5), 1e-4, 1e-4)
+    assert m is not None and m.index == () and m.count == 1
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    assert compare(a.T, a.T.copy(), 1e-4, 1e-4) is None

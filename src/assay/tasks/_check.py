@@ -47,7 +47,7 @@ class CheckConfig:
     min_call_s: float = 1e-3  # under 1 ms, timer and call overhead are a visible share of the time
     max_call_s: float = 2.0
     shrink_time_s: float = 0.5  # a KernelBench file over the limits is shrunk to this per call
-    memory_budget_bytes: int = 1 << 30
+    memory_budget_bytes: int = 1 << 30  # estimated on the meta device: weights, inputs and output
     evaluate_solutions: bool = True  # run start.py and reference.py through the evaluator
     eval_timeout_s: float = 120.0
     eval_config: EvalConfig | None = None  # evaluator options for those runs; sizes are set per task
@@ -88,12 +88,33 @@ def plan_sizes(session: ProbeSession, task: Task, config: CheckConfig) -> tuple[
     return result.sizes, list(result.notes)
 
 
+# Probe stages in words, for failures that end a probe child without a result.
+_STAGES = {
+    "start": "while starting",
+    "load": "while importing the task or building it on the meta device",
+    "build": "while building the model or its inputs",
+    "first-call": "during the first reference call",
+    "checks": "during a reference call",
+    "timing": "while timing the reference",
+    "shrink-build": "while building the model to shrink it",
+    "shrink-call": "during a reference call while shrinking",
+}
+_CALL_STAGES = {"first-call", "checks", "timing", "shrink-call"}
+
+
+def describe_failure(answer: dict[str, Any]) -> str:
+    """One sentence for a probe child that ended without a result (crashed, or overran a deadline)."""
+    stage = str(answer.get("stage", ""))
+    return f"the process running the task {answer['detail']} {_STAGES.get(stage, f'in stage {stage!r}')}"
+
+
 def _answer_to_result(task: Task, answer: dict[str, Any], sizes: dict[str, int], notes: list[str]) -> CheckResult:
     if "failure" in answer:
-        stage = answer.get("stage", "")
-        if answer["failure"] == "deadline" and stage == "first-call":
-            return CheckResult(task.name, "too_long", "a reference call did not finish within twice the limit", sizes)
-        return CheckResult(task.name, "not_loading", str(answer["detail"]), sizes)
+        stage = str(answer.get("stage", ""))
+        where = _STAGES.get(stage, f"in stage {stage!r}")
+        if answer["failure"] == "deadline" and stage in _CALL_STAGES:
+            return CheckResult(task.name, "too_long", f"a reference call did not finish in time ({where})", sizes)
+        return CheckResult(task.name, "not_loading", describe_failure(answer), sizes)
     if answer.get("reason"):
         return CheckResult(task.name, answer["reason"], answer["message"], sizes, notes=tuple(notes))
     ms = float(answer["reference_s"]) * 1e3
@@ -118,6 +139,7 @@ def probe_task(session: ProbeSession, task: Task, config: CheckConfig) -> CheckR
         "rtol": tol.rtol,
         "min_call_s": config.min_call_s,
         "max_call_s": config.max_call_s,
+        "memory_budget_bytes": config.memory_budget_bytes,
     }
     return _answer_to_result(task, session.run(job, config.job_timeout_s), sizes, notes)
 

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from assay.tasks._probe_runtime import (
+    Footprint,
     ProbeFailure,
     Reporter,
     as_float64,
@@ -130,9 +131,17 @@ def _check_sensitivity(module: ModuleType, ref: np.ndarray, atol: float, rtol: f
         )
 
 
-def _uninitialized(module: ModuleType) -> np.ndarray | None:
+def _check_memory(fp: Footprint | None, budget: int) -> None:
+    if fp is not None and fp.nbytes > budget:
+        raise ProbeFailure(
+            "too_large",
+            f"one call needs at least {fp.nbytes / 2**30:.2f} GiB (weights, inputs, output), over the "
+            f"{budget / 2**30:.2f} GiB budget; lower the sizes",
+        )
+
+
+def _uninitialized(fp: Footprint | None) -> np.ndarray | None:
     """torch.empty of the output's shape, taken before this process has run the reference even once."""
-    fp = meta_footprint(module)
     if fp is None or fp.out_shape is None or fp.out_dtype is None:
         return None
     return as_float64(torch.empty(fp.out_shape, dtype=fp.out_dtype).clone())
@@ -145,7 +154,9 @@ def run_check(job: dict[str, Any], report: Reporter) -> dict[str, Any]:
     apply_sizes(module, job.get("sizes") or {})
     atol, rtol, max_call_s = float(job["atol"]), float(job["rtol"]), float(job["max_call_s"])
     notes: list[str] = []
-    uninit = _uninitialized(module)
+    footprint = meta_footprint(module)  # shapes only: nothing is allocated yet
+    _check_memory(footprint, int(job["memory_budget_bytes"]))
+    uninit = _uninitialized(footprint)
     out, pristine, _ = _first_call(module, report, max_call_s)
     report.stage("checks", deadline_s=None)
     _check_deterministic(module, out)
@@ -183,6 +194,7 @@ def run_time(job: dict[str, Any], report: Reporter) -> dict[str, Any]:
     report.stage("load", deadline_s=120.0)
     module = load_module(job["task_file"])
     apply_sizes(module, job.get("sizes") or {})
+    _check_memory(meta_footprint(module), int(job["memory_budget_bytes"]))
     _, _, first = _first_call(module, report, float(job["max_call_s"]))
     report.stage("timing", deadline_s=None)
     seconds = median_call_s(build(module, W0), make_inputs(module, X0), budget_s=min(0.5, 2 * first))

@@ -55,6 +55,7 @@ class Reporter:
 
 
 def describe(exc: BaseException) -> str:
+    """`Type: first line of the message`, bounded; SystemExit included (task code may call sys.exit)."""
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
 
@@ -74,7 +75,7 @@ def load_module(task_file: str) -> ModuleType:
         module = importlib.util.module_from_spec(spec)
         sys.modules["assay_task"] = module
         spec.loader.exec_module(module)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise ProbeFailure("not_loading", f"importing {path.name} raised {describe(exc)}") from None
     return module
 
@@ -94,7 +95,7 @@ def build(module: ModuleType, seed: int) -> torch.nn.Module:
     seed_everything(seed)
     try:
         init = list(module.get_init_inputs())
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise ProbeFailure("not_loading", f"get_init_inputs() raised {describe(exc)}") from None
     bad = [type(v).__name__ for v in init if not isinstance(v, (*_JSONABLE, list, tuple))]
     if bad:
@@ -102,7 +103,7 @@ def build(module: ModuleType, seed: int) -> torch.nn.Module:
         raise ProbeFailure("not_loading", f"get_init_inputs() returned a {bad[0]}; only numbers, strings and lists")
     try:
         model: torch.nn.Module = module.Model(*init)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise ProbeFailure("not_loading", f"Model(*get_init_inputs()) raised {describe(exc)}") from None
     return model
 
@@ -116,7 +117,7 @@ def make_inputs(module: ModuleType, seed: int) -> list[Any]:
     seed_everything(seed)
     try:
         inputs = list(module.get_inputs())
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise ProbeFailure("not_loading", f"get_inputs() raised {describe(exc)}") from None
     for value in inputs:
         if not isinstance(value, _JSONABLE) and type(value) is not torch.Tensor:
@@ -134,7 +135,7 @@ def call(model: torch.nn.Module, inputs: list[Any]) -> tuple[torch.Tensor, float
         start = time.perf_counter()
         try:
             out = model(*inputs)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise ProbeFailure("not_loading", f"forward raised {describe(exc)}") from None
         if type(out) is torch.Tensor:
             out = out.contiguous()

@@ -53,7 +53,7 @@ def _watch(pid: int, fd: int, timeout_s: float) -> dict[str, Any]:
         if wait <= 0:
             os.kill(pid, signal.SIGKILL)
             os.wait4(pid, 0)
-            return {"failure": "deadline", "stage": stage, "detail": f"stage {stage!r} overran its deadline"}
+            return {"failure": "deadline", "stage": stage, "detail": "overran its deadline"}
         if not select.select([fd], [], [], wait)[0]:
             continue
         chunk = os.read(fd, 1 << 16)
@@ -77,7 +77,7 @@ def _watch(pid: int, fd: int, timeout_s: float) -> dict[str, Any]:
         if os.WIFSIGNALED(status)
         else f"exit {os.waitstatus_to_exitcode(status)}"
     )
-    return {"failure": "crash", "stage": stage, "detail": f"the process died ({how}) in stage {stage!r}"}
+    return {"failure": "crash", "stage": stage, "detail": f"died ({how})"}
 
 
 def run_job(job: dict[str, Any]) -> dict[str, Any]:

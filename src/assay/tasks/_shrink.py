@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from assay.errors import TaskError, WorkerError
+from assay.errors import TaskError
 from assay.tasks._load import Task
 from assay.tasks._probe import ProbeSession
 
@@ -46,12 +46,13 @@ def shrink_with(
     """`shrink_sizes` in an open probe session; keeps the original sizes if they run within `keep_within_s`.
 
     Raises:
-        TaskError: the task does not load, build or run at any size.
-        WorkerError: the probe worker failed.
+        TaskError: the task does not load, build or run at any size, or crashes or hangs while shrinking.
+        WorkerError: the probe worker itself failed.
     """
     answer = session.run(shrink_job(task, time_budget_s, memory_budget_bytes, keep_within_s))
     if "failure" in answer:
-        raise WorkerError(f"shrinking {task.name} failed: {answer['detail']}")
+        # The child runs only task code, so its death or a missed deadline is the task's failure.
+        raise TaskError(f"the process shrinking task {task.name} {answer['detail']} (stage {answer['stage']})")
     if answer.get("reason"):
         raise TaskError(f"task {task.name} cannot be shrunk: {answer['message']}")
     notes = [] if answer["meta"] else ["the meta device could not build this task, so memory was not estimated"]
@@ -78,8 +79,8 @@ def shrink_sizes(task: Task, time_budget_s: float = 0.5, memory_budget_bytes: in
     `Model` (never candidate code). Returns only the constants that changed: {} when the task already fits.
 
     Raises:
-        TaskError: the task does not load, build or run at any size.
-        WorkerError: the probe worker failed.
+        TaskError: the task does not load, build or run at any size, or crashes or hangs while shrinking.
+        WorkerError: the probe worker itself failed.
     """
     with ProbeSession() as session:
         return shrink_with(session, task, time_budget_s, memory_budget_bytes).sizes

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from assay.errors import ConfigError, TaskError
 from assay.machine import MachineProfile, load_cached, roofline_fraction
-from assay.tasks._check import CheckConfig, plan_sizes
+from assay.tasks._check import CheckConfig, describe_failure, plan_sizes
 from assay.tasks._load import Task
 from assay.tasks._probe import ProbeSession
 from assay.tasks._sizes import find_size_constants
@@ -51,10 +51,16 @@ def _time_reference(
         sizes, _ = plan_sizes(session, task, config)
     except TaskError as exc:
         return {}, None, str(exc)
-    job = {"kind": "time", "task_file": str(task.task_file), "sizes": sizes, "max_call_s": config.max_call_s}
+    job = {
+        "kind": "time",
+        "task_file": str(task.task_file),
+        "sizes": sizes,
+        "max_call_s": config.max_call_s,
+        "memory_budget_bytes": config.memory_budget_bytes,
+    }
     answer = session.run(job, config.job_timeout_s)
     if "failure" in answer:
-        return sizes, None, str(answer["detail"])
+        return sizes, None, describe_failure(answer)
     if answer.get("reason"):
         return sizes, None, str(answer["message"])
     return sizes, float(answer["reference_s"]) * 1e3, None

@@ -64,7 +64,7 @@ def compare(expected: np.ndarray, actual: np.ndarray, atol: float, rtol: float) 
     """
     if expected.shape != actual.shape:
         raise ValueError(f"shape {actual.shape} differs from the reference's {expected.shape}")
-    if expected.dtype == actual.dtype and np.array_equal(expected.view(np.uint8), actual.view(np.uint8)):
+    if expected.dtype == actual.dtype and np.array_equal(_raw(expected), _raw(actual)):
         return None  # bit-identical, NaNs and infinities included
     wide = np.complex128 if np.iscomplexobj(expected) else np.float64
     e = expected.astype(wide)
@@ -96,6 +96,11 @@ def compare(expected: np.ndarray, actual: np.ndarray, atol: float, rtol: float) 
         total=int(e.size),
         max_abs_error=float(finite_errors.max()) if finite_errors.size else float("inf"),
     )
+
+
+def _raw(a: np.ndarray) -> np.ndarray:
+    """The bytes of `a` as a flat uint8 array (0-d and non-contiguous arrays included)."""
+    return np.ascontiguousarray(a).reshape(-1).view(np.uint8)
 
 
 def _scalar(value: np.generic | np.ndarray) -> float:
