@@ -75,7 +75,7 @@ def eval_command(
         if shrink and not chosen:
             from assay.tasks import shrink_sizes
 
-            chosen = shrink_sizes(loaded)
+            chosen = shrink_sizes(loaded, time_budget_s=0.1)  # short calls leave room for many rounds
         result = evaluator.evaluate(loaded, candidate, make_config(timeout, isolation, chosen, device))
     finally:
         evaluator.close()
