@@ -191,3 +191,9 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_a_task_whose_own_code_fails_is_a_user_error_not_a_verdict() -> None:
+    r = _cli("eval", str(EVAL / "task_oom.py"), str(EVAL / "identity.py"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "the task's Model fails" in r.stderr or "worker died" in r.stderr, r.stderr

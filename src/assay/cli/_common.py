@@ -24,6 +24,9 @@ def one_line_errors(func: F) -> F:
         except AssayError as exc:
             click.echo(f"assay: {exc}", err=True)
             sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("assay: interrupted", err=True)
+            sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
 

@@ -76,7 +76,9 @@ def _table(rows: list[RedteamRow], naive: bool) -> Table:
 @click.argument("corpus", default="redteam", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout (progress goes to stderr).")
 @click.option(
-    "--only", metavar="PATTERN", help="Run only files whose path, stem or attack id matches (glob or substring)."
+    "--only",
+    metavar="PATTERN",
+    help="Run only files whose path, stem or attack id matches one of these comma-separated globs or substrings.",
 )
 @click.option("--naive", is_flag=True, help="Also run in-process attacks through the corpus's naive harness.")
 @click.option("--timeout", type=float, default=240.0, show_default=True, help="Wall-time bound per evaluation.")

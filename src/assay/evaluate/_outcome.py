@@ -61,6 +61,16 @@ def from_exit(status: int | None, killed_by_us: bool, when: str) -> Outcome:
     )
 
 
+def status_text(status: int | None) -> str:
+    """A wait status in words: 'killed by SIGKILL', 'exit status 3'."""
+    if status is None:
+        return "no exit status"
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        return f"killed by {signal.Signals(sig).name if sig in signal.Signals.__members__.values() else sig}"
+    return f"exit status {os.WEXITSTATUS(status) if os.WIFEXITED(status) else status}"
+
+
 def _pid_namespace(pid: int | str) -> str | None:
     try:
         return os.readlink(f"/proc/{pid}/ns/pid")

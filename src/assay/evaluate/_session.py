@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from assay.errors import SandboxError, TaskError
+from assay.errors import SandboxError, TaskError, WorkerTimeout
 from assay.evaluate._config import EvalConfig
 from assay.evaluate._outcome import (
     Outcome,
@@ -26,6 +26,7 @@ from assay.evaluate._outcome import (
     from_error,
     from_exit,
     kill_all,
+    status_text,
     stray_processes,
 )
 from assay.evaluate._result import Flag, Verdict
@@ -123,7 +124,8 @@ class Session:
         config = self._sandbox_config(scratch, [str(self.task.root)], None, cpu)
         worker = Worker(self.zygote, "reference", config, self.deadline)
         self._hello(worker)
-        reply = worker.request(
+        reply = self._trusted_request(
+            worker,
             {
                 "op": "load",
                 "task_file": str(self.task.task_file),
@@ -176,6 +178,26 @@ class Session:
         self.thread_baseline = cand.thread_count()
         cand.stop()
 
+    def _trusted_request(
+        self, worker: Worker, request: dict[str, Any], deadline: float | None = None
+    ) -> dict[str, Any]:
+        """A request to the generator or the reference; their failure is the task's or ours, never a verdict.
+
+        Raises:
+            TaskError: the task's own code killed its worker (out of memory, a crash).
+            WorkerTimeout: the evaluation's time ran out in trusted code.
+        """
+        try:
+            return worker.request(request, deadline or self.deadline)
+        except ProtocolError as exc:
+            if exc.timed_out:
+                raise WorkerTimeout(f"the task's {worker.role} worker did not finish within --timeout") from None
+            raise TaskError(
+                f"the task's {worker.role} worker died running the task's code ({status_text(worker.exit_status())})"
+            ) from None
+        except BrokenPipeError:
+            raise TaskError(f"the task's {worker.role} worker died unexpectedly") from None
+
     def _candidate_request(self, request: dict[str, Any], limit: float, when: str) -> dict[str, Any]:
         cand = self.cand
         assert cand is not None
@@ -200,7 +222,7 @@ class Session:
         gen = self.gen
         assert gen is not None
         seeds = [secrets.randbits(63) for _ in range(k)]
-        reply = gen.request({"op": "gen", "seeds": seeds, "sizes": sizes, "offset": 0}, self.deadline)
+        reply = self._trusted_request(gen, {"op": "gen", "seeds": seeds, "sizes": sizes, "offset": 0})
         if "error" in reply:
             raise TaskError(f"get_inputs() of task {self.task.name} failed: {reply.get('type')}: {reply.get('detail')}")
         return reply["calls"], int(reply["end"])
@@ -211,7 +233,7 @@ class Session:
         # The same sequence as the candidate's (resume, time, stop), so neither side's wall time differs.
         ref.resume()
         t0 = time.perf_counter()
-        reply = ref.request({"op": "run", "calls": calls}, self.deadline)
+        reply = self._trusted_request(ref, {"op": "run", "calls": calls})
         wall = time.perf_counter() - t0
         ref.stop()
         if "error" in reply or any("error" in o for o in reply["outputs"]):

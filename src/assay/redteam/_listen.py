@@ -26,6 +26,7 @@ class Listeners:
 
     arrivals: list[str] = field(default_factory=list)
     _sockets: list[socket.socket] = field(default_factory=list)
+    _threads: list[threading.Thread] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __enter__(self) -> Listeners:
@@ -46,7 +47,9 @@ class Listeners:
             ) from None
         self._sockets += [tcp, udp, unix]
         for target, sock in ((self._accept, tcp), (self._datagrams, udp), (self._accept, unix)):
-            threading.Thread(target=target, args=(sock,), daemon=True, name="redteam-listener").start()
+            thread = threading.Thread(target=target, args=(sock,), daemon=True, name="redteam-listener")
+            thread.start()
+            self._threads.append(thread)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -54,9 +57,16 @@ class Listeners:
 
     def close(self) -> None:
         for sock in self._sockets:
+            # shutdown() wakes the thread blocked in accept()/recvfrom(); close() alone leaves the port bound.
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        for thread in self._threads:
+            thread.join(timeout=2.0)  # the port is free only once no thread is inside a syscall on it
+        for sock in self._sockets:
             with contextlib.suppress(OSError):
                 sock.close()
         self._sockets.clear()
+        self._threads.clear()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(UNIX_PATH)
 
@@ -91,6 +101,8 @@ class Listeners:
         while True:
             try:
                 data, peer = server.recvfrom(512)
+                if peer is None:  # woken by shutdown()
+                    return
                 server.sendto(b"ack\n", peer)
             except OSError:
                 return

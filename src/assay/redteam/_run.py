@@ -44,17 +44,23 @@ class RedteamConfig:
     """Options of a red-team run."""
 
     eval_config: EvalConfig = field(default_factory=fast_eval_config)
-    only: str | None = None  # a glob or substring matched against "attacks/name.py", the stem and the attack id
+    only: str | None = None  # comma-separated globs or substrings matched against "attacks/name.py", the stem, the id
     naive: bool = False  # also run in-process attacks through the naive harness
     progress: Callable[[RedteamRow], None] | None = None
 
 
-def select(entries: list[CorpusEntry], pattern: str | None) -> list[CorpusEntry]:
-    if not pattern:
-        return entries
+def _matches(entry: CorpusEntry, pattern: str) -> bool:
     if any(c in pattern for c in "*?["):
-        return [e for e in entries if fnmatch.fnmatch(e.name, pattern) or fnmatch.fnmatch(e.path.stem, pattern)]
-    return [e for e in entries if pattern in e.name or pattern == e.id]
+        return fnmatch.fnmatch(entry.name, pattern) or fnmatch.fnmatch(entry.path.stem, pattern)
+    return pattern in entry.name or pattern == entry.id
+
+
+def select(entries: list[CorpusEntry], patterns: str | None) -> list[CorpusEntry]:
+    """The entries matching any of the comma-separated patterns (globs, substrings or attack ids); all if None."""
+    if not patterns:
+        return entries
+    wanted = [p.strip() for p in patterns.split(",") if p.strip()]
+    return [e for e in entries if any(_matches(e, p) for p in wanted)]
 
 
 def _short(text: str, limit: int = 160) -> str:
