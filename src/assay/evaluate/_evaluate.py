@@ -163,23 +163,24 @@ def _speedup(rounds: list[Round], config: EvalConfig, session: Session) -> Speed
 
 
 def _clock_flag(rounds: list[Round], k: int) -> Flag | None:
-    """The candidate's in-sandbox clock against the orchestrator's: time it spent but did not report.
+    """The candidate's own clock against the orchestrator's: time it spent but did not report.
 
-    Both workers copy the same bytes in and out, so the time outside the timed region should match the
-    reference's (a trusted worker), up to noise; a patched clock shows up as unexplained wall time.
+    The official samples are the orchestrator's, so a patched clock cannot buy a speedup; this flag says the
+    clock was patched. Both workers do the same small, fixed work outside the timed call (one output copy),
+    so time unaccounted for should match the reference's (a trusted worker), up to noise.
     """
-    ref_over = np.array([r.ref_wall_s - r.ref_s for r in rounds])
-    cand_over = np.array([r.cand_wall_s - r.cand_s for r in rounds])
-    cand_s = float(np.median([r.cand_s for r in rounds]))
+    ref_over = np.array([r.ref_s - r.ref_inner_s for r in rounds])
+    cand_over = np.array([r.cand_s - r.cand_inner_s for r in rounds])
+    wall = float(np.median([r.cand_s for r in rounds]))
     excess = float(np.median(cand_over) - np.median(ref_over))
-    slack = max(3e-4 * k, 4 * robust_sd(ref_over)) + 0.05 * cand_s
+    slack = max(1e-4 * k, 4 * robust_sd(ref_over)) + 0.05 * wall
     if excess <= slack:
         return None
-    wall = float(np.median([r.cand_wall_s for r in rounds]))
+    inner = float(np.median([r.cand_inner_s for r in rounds]))
     return Flag(
         id="clock-mismatch",
         evidence=(
-            f"the candidate reported {cand_s * 1e3:.3f} ms per sample but took {wall * 1e3:.3f} ms by the "
+            f"the candidate reported {inner * 1e3:.3f} ms per sample but took {wall * 1e3:.3f} ms by the "
             f"orchestrator's clock; the reference's unexplained overhead is {np.median(ref_over) * 1e3:.3f} ms"
         ),
     )
@@ -195,7 +196,7 @@ def _side_stream_flag(session: Session, rounds: list[Round]) -> Flag | None:
     if not gaps:
         return None
     gap = float(np.median(gaps))
-    sample = float(np.median([r.cand_s for r in rounds]))
+    sample = float(np.median([r.cand_inner_s for r in rounds]))
     if gap <= max(2e-4 * rounds[0].calls, sample):
         return None
     return Flag(
@@ -257,8 +258,8 @@ def _result(
         calls_per_sample=k,
         reference_ms=[r.ref_s * 1e3 for r in rounds],
         candidate_ms=[r.cand_s * 1e3 for r in rounds],
-        reference_wall_ms=[r.ref_wall_s * 1e3 for r in rounds],
-        candidate_wall_ms=[r.cand_wall_s * 1e3 for r in rounds],
+        reference_inner_ms=[r.ref_inner_s * 1e3 for r in rounds],
+        candidate_inner_ms=[r.cand_inner_s * 1e3 for r in rounds],
         reference_first=[r.ref_first for r in rounds],
         warmup_rounds=len(warm),
     )

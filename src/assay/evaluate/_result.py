@@ -34,13 +34,16 @@ class Roofline(BaseModel):
 
 
 class Timing(BaseModel):
-    """Raw samples (pyperf: keep the samples, not only the summary). One sample = one block of calls."""
+    """Raw samples (pyperf: keep the samples, not only the summary). One sample = one block of calls.
+
+    `*_ms` are the orchestrator's wall times (the official samples); `*_inner_ms` what the workers reported.
+    """
 
     calls_per_sample: int
     reference_ms: list[float] = Field(default_factory=list)
     candidate_ms: list[float] = Field(default_factory=list)
-    reference_wall_ms: list[float] = Field(default_factory=list)
-    candidate_wall_ms: list[float] = Field(default_factory=list)
+    reference_inner_ms: list[float] = Field(default_factory=list)
+    candidate_inner_ms: list[float] = Field(default_factory=list)
     reference_first: list[bool] = Field(default_factory=list)  # the randomized order of each round
     warmup_rounds: int = 0
 

@@ -57,13 +57,18 @@ def _align(n: int) -> int:
 
 
 class Round:
-    """One interleaved round: k calls on the reference and k on the candidate, on the same fresh inputs."""
+    """One interleaved round: k calls on the reference and k on the candidate, on the same fresh inputs.
+
+    `ref_s` and `cand_s` are the official samples: the orchestrator's own wall time for the block, from the
+    request to the reply that follows output capture. `*_inner_s` are the times the workers reported, kept
+    only to cross-check (a candidate can tamper with its own clock, never with ours).
+    """
 
     def __init__(
-        self, calls: int, ref_s: float, cand_s: float, ref_wall_s: float, cand_wall_s: float, ref_first: bool
+        self, calls: int, ref_s: float, cand_s: float, ref_inner_s: float, cand_inner_s: float, ref_first: bool
     ) -> None:
         self.calls, self.ref_first = calls, ref_first
-        self.ref_s, self.cand_s, self.ref_wall_s, self.cand_wall_s = ref_s, cand_s, ref_wall_s, cand_wall_s
+        self.ref_s, self.cand_s, self.ref_inner_s, self.cand_inner_s = ref_s, cand_s, ref_inner_s, cand_inner_s
 
 
 class Session:
@@ -82,6 +87,7 @@ class Session:
         self.out_nbytes: dict[tuple[tuple[str, int], ...], int] = {}
         self.ref_call_s = 0.0
         self.thread_baseline = 0
+        self.threads_after = 0
         self.call_bytes = 0  # input and output bytes of one call at the default sizes
         self.host_gaps: list[float] = []  # candidate host time minus sample time, per round (CUDA: side streams)
         self.gen: Worker | None = None
@@ -233,7 +239,7 @@ class Session:
         # The same sequence as the candidate's (resume, time, stop), so neither side's wall time differs.
         ref.resume()
         t0 = time.perf_counter()
-        reply = self._trusted_request(ref, {"op": "run", "calls": calls})
+        reply = self._trusted_request(ref, {"op": "run", "calls": calls, "capacity": ref.capacity})
         wall = time.perf_counter() - t0
         ref.stop()
         if "error" in reply or any("error" in o for o in reply["outputs"]):
@@ -248,10 +254,13 @@ class Session:
         limit = min(self.deadline, time.monotonic() + per_call * len(calls))
         cand.resume()
         t0 = time.perf_counter()
-        reply = self._candidate_request({"op": "run", "calls": calls}, limit, "during a call")
+        reply = self._candidate_request(
+            {"op": "run", "calls": calls, "capacity": cand.capacity}, limit, "during a call"
+        )
         wall = time.perf_counter() - t0
         # Capture the outputs at return, before freezing; they are read again once frozen (_check_candidate).
         at_return = [cand.peek(c["out_offset"], c["out_nbytes"]) for c in calls]
+        self.threads_after = self._settled_threads()
         cand.stop()
         if "error" in reply:
             raise from_error(reply, "call")
@@ -264,10 +273,14 @@ class Session:
         key = tuple(sorted((sizes or {}).items()))
         inputs, end = self._generate(sizes, k)
         data = gen.read(0, end)
-        ref.write(0, data)
-        cand.write(0, data)
         base = _align(end)
         out_nbytes = self.out_nbytes.get(key)
+        # Room for the inputs and k outputs per side; while the output size is unknown (k is 1 then), a guess
+        # that the reference's reply corrects before the candidate runs.
+        room = base + 2 * k * _align(out_nbytes if out_nbytes is not None else end + (64 << 20))
+        for worker in (ref, cand):
+            worker.ensure_capacity(room)
+            worker.write(0, data)
         ref_first = out_nbytes is None or bool(self.rng.random() < 0.5)
         stride = _align(out_nbytes) if out_nbytes is not None else 0
         ref_calls = [{"inputs": s, "out_offset": base + i * stride, "out_nbytes": None} for i, s in enumerate(inputs)]
@@ -275,6 +288,7 @@ class Session:
             ref_reply, ref_wall = self._run_reference(ref_calls)
             out_nbytes = self._learn_output(key, ref_reply)
             stride = _align(out_nbytes)
+            cand.ensure_capacity(base + 2 * k * stride)
         cand_base = base + k * stride
         assert out_nbytes is not None
         cand_calls = [
@@ -286,10 +300,50 @@ class Session:
         if not ref_first:
             ref_reply, ref_wall = self._run_reference(ref_calls)
         self._check_candidate(cand_reply, ref_reply, ref_calls, cand_calls, at_return, sizes)
+        self._check_inputs(data, inputs, sizes)
         ref_s = float(sum(ref_reply["times"]))
         cand_s = float(sum(cand_reply["times"]))
         self.host_gaps.append(float(sum(cand_reply.get("host_times", cand_reply["times"]))) - cand_s)
-        return Round(k, ref_s, cand_s, ref_wall, cand_wall, ref_first)
+        return Round(k, ref_wall, cand_wall, ref_s, cand_s, ref_first)
+
+    def _settled_threads(self) -> int:
+        """The candidate's thread count after a call, allowing joined threads a moment to finish exiting.
+
+        A thread joined before return can stay listed in /proc for a few milliseconds. Waiting is safe: the
+        outputs are already captured, so work done now cannot count, and the candidate is still unfrozen.
+        """
+        cand = self.cand
+        assert cand is not None
+        deadline = time.monotonic() + 0.05
+        threads = cand.thread_count()
+        while threads > self.thread_baseline and time.monotonic() < deadline:
+            time.sleep(0.002)
+            threads = cand.thread_count()
+        return threads
+
+    def _check_inputs(self, data: bytes, inputs: list[list[dict[str, Any]]], sizes: dict[str, int] | None) -> None:
+        """The candidate's inputs, read back from its (frozen) memfd: any change was made by the candidate."""
+        cand = self.cand
+        assert cand is not None
+        if self.task.spec.mutates_inputs or cand.read(0, len(data)) == data:
+            return
+        changed = next(
+            (
+                i
+                for i, specs in enumerate(inputs)
+                for s in specs
+                if "offset" in s
+                and cand.read(s["offset"], s["nbytes"]) != data[s["offset"] : s["offset"] + s["nbytes"]]
+            ),
+            0,
+        )
+        where = f" at sizes {sizes}" if sizes else ""
+        raise self._flag(
+            "input-mutated",
+            f"call {self.calls_checked - len(inputs) + changed + 1}{where}: an input tensor's bytes changed during "
+            "the call (read back by the orchestrator after the call)",
+            "the candidate modified its inputs in place, which the task does not allow",
+        )
 
     def _learn_output(self, key: tuple[tuple[str, int], ...], reply: dict[str, Any]) -> int:
         first = reply["outputs"][0]
@@ -312,14 +366,10 @@ class Session:
     ) -> None:
         ref, cand = self.ref, self.cand
         assert ref is not None and cand is not None
-        outputs, times, mutated = (
-            cand_reply.get("outputs"),
-            cand_reply.get("times"),
-            cand_reply.get("mutated"),
-        )
+        outputs, times = cand_reply.get("outputs"), cand_reply.get("times")
         k = len(cand_calls)
-        if not (isinstance(outputs, list) and isinstance(times, list) and isinstance(mutated, list)) or not (
-            len(outputs) == len(times) == len(mutated) == k
+        if not (isinstance(outputs, list) and isinstance(times, list)) or not (
+            len(outputs) == len(times) == k
             and all(isinstance(t, float | int) and math.isfinite(t) and t >= 0 for t in times)
             and all(isinstance(o, dict) for o in outputs)
         ):
@@ -328,7 +378,7 @@ class Session:
                 f"malformed reply: {str(cand_reply)[:200]}",
                 "the candidate's worker broke the result protocol",
             )
-        threads = cand.thread_count()
+        threads = self.threads_after
         if threads > self.thread_baseline:
             raise self._flag(
                 "thread-left-running",
@@ -338,7 +388,7 @@ class Session:
         where = f" at sizes {sizes}" if sizes else ""
         for i, (got, expected) in enumerate(zip(outputs, ref_reply["outputs"], strict=True)):
             label = f"call {self.calls_checked + 1}{where}"
-            self._check_output(label, got, expected, at_return[i], cand_calls[i]["out_offset"], bool(mutated[i]))
+            self._check_output(label, got, expected, at_return[i], cand_calls[i]["out_offset"])
             actual = from_bytes(at_return[i], expected["dtype"], expected["shape"])
             nbytes = len(at_return[i])
             reference = from_bytes(ref.read(ref_calls[i]["out_offset"], nbytes), expected["dtype"], expected["shape"])
@@ -348,9 +398,9 @@ class Session:
             self.calls_checked += 1
 
     def _check_output(
-        self, label: str, got: dict[str, Any], expected: dict[str, Any], at_return: bytes, offset: int, mutated: bool
+        self, label: str, got: dict[str, Any], expected: dict[str, Any], at_return: bytes, offset: int
     ) -> None:
-        """Everything but the values: type, dtype, shape, deferred writes, input mutation."""
+        """Everything but the values: type, dtype, shape, deferred writes."""
         cand = self.cand
         assert cand is not None
         if got.get("error") == "tensor-subclass":
@@ -378,12 +428,6 @@ class Session:
                 "output-changed-after-return",
                 f"{label}: output bytes read at return differ from those read once the candidate was frozen",
                 "the candidate kept writing its output after the call returned",
-            )
-        if mutated and not self.task.spec.mutates_inputs:
-            raise self._flag(
-                "input-mutated",
-                f"{label}: an input tensor changed during the call",
-                "the candidate modified its inputs in place, which the task does not allow",
             )
 
     def close(self) -> None:

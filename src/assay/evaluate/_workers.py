@@ -32,6 +32,7 @@ class Worker:
             os.close(cmd_r)
             os.close(reply_w)
         self.host_pid = self.pid
+        self.capacity = 0
         self.stopped = False
         self.killed = False
 
@@ -53,6 +54,12 @@ class Worker:
                 raise OSError(f"data channel holds fewer than {nbytes} bytes at offset {offset}")
             data += more
         return data
+
+    def ensure_capacity(self, nbytes: int) -> None:
+        """Grow the memfd (sparse: pages cost nothing until written); the worker maps the new size."""
+        if nbytes > self.capacity:
+            self.capacity = max(nbytes, 2 * self.capacity, 16 << 20)
+            os.ftruncate(self.data, self.capacity)
 
     def peek(self, offset: int, nbytes: int) -> bytes:
         """Up to `nbytes` at `offset`, fewer if the channel is shorter (a candidate may not have written)."""

@@ -158,7 +158,7 @@ class Watch:
     declared: tuple[str, ...]
     listeners: Listeners
     secret: str
-    _hashes: dict[Path, tuple[str, int]] = field(default_factory=dict)
+    _hashes: dict[Path, tuple[str, int, bool]] = field(default_factory=dict)
     _owned: dict[Path, bytes] = field(default_factory=dict)
     _dirs: dict[Path, set[str]] = field(default_factory=dict)
     _declared_before: set[Path] = field(default_factory=set)
@@ -170,7 +170,7 @@ class Watch:
         for path in self.places.protected():
             data = _read(path)
             if data is not None:
-                self._hashes[path] = (hashlib.sha256(data).hexdigest(), len(data))
+                self._hashes[path] = (hashlib.sha256(data).hexdigest(), len(data), MARK in data)
                 if self.places.owned(path):
                     self._owned[path] = data
         self._dirs = {d: set(os.listdir(d)) for d in self.places.shared_dirs()}
@@ -198,19 +198,25 @@ class Watch:
 
     def _files(self) -> list[str]:
         found = []
-        for path, (digest, size) in self._hashes.items():
+        for path, (digest, size, had_mark) in self._hashes.items():
             data = _read(path)
-            if data is not None and hashlib.sha256(data).hexdigest() == digest:
+            if data is None:
+                if path in self._owned:  # files elsewhere may be moved by a concurrent refactoring
+                    path.write_bytes(self._owned[path])
+                    found.append(f"protected file deleted: {path} (restored)")
                 continue
+            if hashlib.sha256(data).hexdigest() == digest:
+                continue
+            appended = len(data) > size and MARK in data[size:] and hashlib.sha256(data[:size]).hexdigest() == digest
+            if not appended and (had_mark or MARK not in data):
+                continue  # changed without the corpus's marker: a person's concurrent edit, not an attack
             if path in self._owned:
                 path.write_bytes(self._owned[path])
                 undo = "restored"
-            elif data is not None and len(data) > size and MARK in data[size:]:
+            elif appended:
                 with open(path, "r+b") as f:
                     f.truncate(size)
                 undo = "marked append truncated"
-            elif data is not None and MARK not in data:
-                continue  # changed by someone else (a concurrent edit), not by the corpus
             else:
                 undo = "not restored"
             found.append(f"protected file changed: {path} ({undo})")

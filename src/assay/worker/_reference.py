@@ -25,7 +25,7 @@ from assay import sandbox
 from assay.worker._boot import boot
 from assay.worker._clocks import CpuClock, CudaClock, clock_for
 from assay.worker._protocol import DTYPE_SIZES, recv, send
-from assay.worker._serve import describe_exception, run_calls, serve, write_tensor
+from assay.worker._serve import Channel, describe_exception, run_calls, serve, write_tensor
 
 JSONABLE = (int, float, bool, str, type(None))
 
@@ -61,6 +61,7 @@ class _Reference:
         self.defaults = defaults
         self.model: Any = None
         self.clock: CpuClock | CudaClock | None = None
+        self.channel = Channel(data_fd)
 
     def _apply_sizes(self, sizes: dict[str, int] | None) -> None:
         for name, value in self.defaults.items():
@@ -97,8 +98,7 @@ class _Reference:
         return {"calls": calls, "end": offset}
 
     def run(self, request: dict[str, Any]) -> dict[str, Any]:
-        # Inputs are checked here too, though the reference is trusted: both sides do the same work per call.
-        return run_calls(self.data_fd, self.model, request["calls"], check_inputs=True, clock=self.clock)
+        return run_calls(self.channel, self.model, request, self.clock)
 
 
 def main(fds: list[int], config: dict[str, Any]) -> None:
