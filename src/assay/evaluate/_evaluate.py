@@ -21,7 +21,7 @@ from assay.evaluate._result import EvalResult, Flag, Roofline, Timing, Verdict
 from assay.evaluate._session import Round, Session, pinned_cpu
 from assay.evaluate._zygote import Zygote
 from assay.tasks import Task, load_task
-from assay.timing import Speedup, paired_bootstrap, robust_sd
+from assay.timing import Speedup, paired_bootstrap
 
 
 class Evaluator:
@@ -167,21 +167,25 @@ def _clock_flag(rounds: list[Round], k: int) -> Flag | None:
 
     The official samples are the orchestrator's, so a patched clock cannot buy a speedup; this flag says the
     clock was patched. Both workers do the same small, fixed work outside the timed call (one output copy),
-    so time unaccounted for should match the reference's (a trusted worker), up to noise.
+    so per round the candidate's unexplained time should match the reference's (a trusted worker); pairing
+    the two within each round cancels the load both saw. Flagged: a median excess over 5% of the sample whose
+    bootstrap lower bound is above 2.5% of it.
     """
-    ref_over = np.array([r.ref_s - r.ref_inner_s for r in rounds])
-    cand_over = np.array([r.cand_s - r.cand_inner_s for r in rounds])
+    excess = np.array([(r.cand_s - r.cand_inner_s) - (r.ref_s - r.ref_inner_s) for r in rounds])
     wall = float(np.median([r.cand_s for r in rounds]))
-    excess = float(np.median(cand_over) - np.median(ref_over))
-    slack = max(1e-4 * k, 4 * robust_sd(ref_over)) + 0.05 * wall
-    if excess <= slack:
+    median = float(np.median(excess))
+    if median <= max(1e-4 * k, 0.05 * wall):
+        return None
+    resamples = np.random.default_rng(0).integers(0, excess.size, size=(1000, excess.size))
+    low = float(np.percentile(np.median(excess[resamples], axis=1), 2.5))
+    if low <= 0.025 * wall:
         return None
     inner = float(np.median([r.cand_inner_s for r in rounds]))
     return Flag(
         id="clock-mismatch",
         evidence=(
             f"the candidate reported {inner * 1e3:.3f} ms per sample but took {wall * 1e3:.3f} ms by the "
-            f"orchestrator's clock; the reference's unexplained overhead is {np.median(ref_over) * 1e3:.3f} ms"
+            f"orchestrator's clock, {median * 1e3:.3f} ms more unexplained time per sample than the reference"
         ),
     )
 

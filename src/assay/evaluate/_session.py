@@ -299,8 +299,8 @@ class Session:
         cand_reply, cand_wall, at_return = self._run_candidate(cand_calls)
         if not ref_first:
             ref_reply, ref_wall = self._run_reference(ref_calls)
+        self._check_inputs(data, inputs, sizes)  # first: a flag outranks an incorrect output
         self._check_candidate(cand_reply, ref_reply, ref_calls, cand_calls, at_return, sizes)
-        self._check_inputs(data, inputs, sizes)
         ref_s = float(sum(ref_reply["times"]))
         cand_s = float(sum(cand_reply["times"]))
         self.host_gaps.append(float(sum(cand_reply.get("host_times", cand_reply["times"]))) - cand_s)
@@ -340,7 +340,7 @@ class Session:
         where = f" at sizes {sizes}" if sizes else ""
         raise self._flag(
             "input-mutated",
-            f"call {self.calls_checked - len(inputs) + changed + 1}{where}: an input tensor's bytes changed during "
+            f"call {self.calls_checked + changed + 1}{where}: an input tensor's bytes changed during "
             "the call (read back by the orchestrator after the call)",
             "the candidate modified its inputs in place, which the task does not allow",
         )
