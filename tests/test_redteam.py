@@ -188,6 +188,23 @@ def test_watch_sees_the_listener_the_secret_and_the_canary(watch: Any) -> None:
     assert any("reference" in p for p in problems)
 
 
+def test_watch_restores_a_marked_edit_and_ignores_a_persons_edit(tmp_path: Path) -> None:
+    corpus = tmp_path / "redteam"
+    (corpus / "tasks" / "t").mkdir(parents=True)
+    task = corpus / "tasks" / "t" / "task.py"
+    task.write_text("x = 1\n")
+    with Listeners() as listeners:
+        w = Watch(Places.for_corpus(corpus), ("none",), listeners, "")
+        w.before()
+        task.write_text("x = 1\n# assay-redteam: edited\n")
+        assert any("restored" in p for p in w.problems("{}"))
+        assert task.read_text() == "x = 1\n"
+        w.before()
+        task.write_text("x = 2\n")  # no marker: somebody editing the corpus during a run
+        assert w.problems("{}") == []
+        assert task.read_text() == "x = 2\n"
+
+
 # ---------------------------------------------------------------- the naive harness is really fooled
 @pytest.mark.slow
 def test_naive_harness_is_fooled_by_a_lazy_output() -> None:
