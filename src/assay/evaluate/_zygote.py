@@ -33,6 +33,11 @@ _ENV_FIXED = {
     "PYTHONDONTWRITEBYTECODE": "1",
     # torch.cuda.is_available() must not initialise CUDA in the zygote, or forked workers cannot use it.
     "PYTORCH_NVML_BASED_CUDA_CHECK": "1",
+    # glibc adapts its mmap threshold to the allocation history, so one process's large temporaries reuse heap
+    # memory while another's page-fault on every call: timings of the same code jumped 2x between processes.
+    # Fixed thresholds, inherited by every worker alike, make the allocator behave the same on both sides.
+    "MALLOC_MMAP_THRESHOLD_": str(32 << 20),
+    "MALLOC_TRIM_THRESHOLD_": str(1 << 40),
 }
 
 
