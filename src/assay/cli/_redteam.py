@@ -72,6 +72,31 @@ def _table(rows: list[RedteamRow], naive: bool) -> Table:
     return table
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(report: RedteamReport, naive: bool) -> str:
+    """The report as a Markdown table, for the docs (the README links to the one kept in redteam/)."""
+    head = ["file", "attack / variant", "expected", "actual", "how it was caught", "side effects"]
+    head += ["naive harness"] if naive else []
+    lines = ["| " + " | ".join([*head, "result"]) + " |", "|" + "---|" * (len(head) + 1)]
+    for row in report.rows:
+        actual = row.verdict + (f" [{', '.join(row.flags)}]" if row.flags else "")
+        actual += f" {row.speedup:.2f}x" if row.speedup is not None else ""
+        cells = [row.file, f"{row.attack} / {row.variant}", row.expected, actual, row.caught[:160], row.side_effects]
+        cells += [row.naive or "-"] if naive else []
+        cells.append("pass" if row.passed else "FAIL: " + "; ".join(row.reasons))
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    lines.append("")
+    lines.append(
+        f"Isolation: {', '.join(report.isolation) or 'unknown'}. {report.passed} passed, {report.failed} failed "
+        f"in {report.elapsed_s:.0f} s."
+    )
+    lines += [f"Not in the corpus: `{ident}` ({why})." for ident, why in report.uncovered.items()]
+    return "\n".join(lines)
+
+
 @click.command("redteam")
 @click.argument("corpus", default="redteam", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout (progress goes to stderr).")
@@ -80,10 +105,11 @@ def _table(rows: list[RedteamRow], naive: bool) -> Table:
     metavar="PATTERN",
     help="Run only files whose path, stem or attack id matches one of these comma-separated globs or substrings.",
 )
+@click.option("--markdown", "as_markdown", is_flag=True, help="Print the table as Markdown (for the docs).")
 @click.option("--naive", is_flag=True, help="Also run in-process attacks through the corpus's naive harness.")
 @click.option("--timeout", type=float, default=240.0, show_default=True, help="Wall-time bound per evaluation.")
 @one_line_errors
-def redteam(corpus: Path, as_json: bool, only: str | None, naive: bool, timeout: float) -> None:
+def redteam(corpus: Path, as_json: bool, as_markdown: bool, only: str | None, naive: bool, timeout: float) -> None:
     """Run the red-team CORPUS (default: ./redteam) through the real sandboxed evaluator.
 
     Every attack must be caught the way its header says, every control verified, and no attack may leave a
@@ -113,6 +139,8 @@ def redteam(corpus: Path, as_json: bool, only: str | None, naive: bool, timeout:
     )
     if as_json:
         click.echo(report.model_dump_json())
+    elif as_markdown:
+        click.echo(markdown(report, naive))
     else:
         out = Console(width=None if sys.stdout.isatty() else 200)
         out.print(_table(rows, naive))
