@@ -47,3 +47,19 @@ def test_bench_table_and_user_errors() -> None:
     )
     assert missing.returncode == 2 and "candidates folder not found" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_bench_shrinks_a_kernelbench_problem_too_big_for_this_machine() -> None:
+    """A 4.3 GB grouped convolution at full size; `--shrink` makes it fit and reports the sizes used."""
+    folder = FIXTURES / "bench_kernelbench"
+    suite, candidates = str(folder / "suite"), str(folder / "candidates")
+    proc = subprocess.run(
+        [sys.executable, "-m", "assay", "bench", suite, candidates, "--shrink", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (result,) = json.loads(proc.stdout)["results"]
+    assert result["verdict"] == "verified"
+    assert result["sizes"] and set(result["sizes"]) <= {"batch_size", "in_channels", "out_channels", "height", "width"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -17,7 +18,7 @@ from assay.cli._render import verdict_text
 from assay.errors import UserError
 from assay.evaluate import EvalResult, Evaluator
 from assay.report import summarize
-from assay.tasks import Task, load_suite
+from assay.tasks import Task, load_suite, shrink_sizes
 
 
 def find_candidates(tasks: list[Task], folder: Path, pattern: str = "*.py") -> list[tuple[Task, Path]]:
@@ -67,6 +68,7 @@ def _load_done(out: Path | None) -> dict[tuple[str, str], EvalResult]:
     help="Append each result to this JSON-lines file as it "
     "finishes; a rerun with the same file skips what is already there.",
 )
+@click.option("--shrink", is_flag=True, help="Shrink large KernelBench-style problems' sizes to fit this machine.")
 @timeout_option
 @isolation_option
 @one_line_errors
@@ -76,6 +78,7 @@ def bench_command(
     pattern: str,
     as_json: bool,
     out: Path | None,
+    shrink: bool,
     timeout: float,
     isolation: str | None,
 ) -> None:
@@ -85,6 +88,7 @@ def bench_command(
     config = make_config(timeout, isolation, {})
     done = _load_done(out)
     results: list[EvalResult] = []
+    shrunk: dict[str, dict[str, int]] = {}  # one shrink per task, shared by its candidates
     console = Console(stderr=True)
     with Evaluator() as evaluator, Progress(console=console, transient=True) as progress:
         bar = progress.add_task("evaluating", total=len(pairs))
@@ -92,7 +96,8 @@ def bench_command(
             progress.update(bar, description=f"{task.name} <- {path.name}")
             result = done.get((task.name, str(path)))
             if result is None:
-                result = evaluator.evaluate(task, path, config)
+                sizes = shrunk.setdefault(task.name, shrink_sizes(task, time_budget_s=0.1) if shrink else {})
+                result = evaluator.evaluate(task, path, replace(config, sizes=sizes))
                 if out is not None:
                     with out.open("a") as f:
                         f.write(result.model_dump_json() + "\n")
