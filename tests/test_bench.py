@@ -51,8 +51,7 @@ def test_bench_table_and_user_errors() -> None:
 
 def test_bench_shrinks_a_kernelbench_problem_too_big_for_this_machine() -> None:
     """A 4.3 GB grouped convolution at full size; `--shrink` makes it fit and reports the sizes used."""
-    folder = FIXTURES / "bench_kernelbench"
-    suite, candidates = str(folder / "suite"), str(folder / "candidates")
+    suite, candidates = str(FIXTURES / "kernelbench_style"), str(FIXTURES / "bench_kernelbench" / "candidates")
     proc = subprocess.run(
         [sys.executable, "-m", "assay", "bench", suite, candidates, "--shrink", "--json"],
         capture_output=True,
