@@ -1,21 +1,26 @@
 """Measures the evaluator against its acceptance figures and prints them (issue: the hardened evaluator).
 
-    python bench/eval_protocol.py [--runs 10]
+    python bench/eval_protocol.py [--runs 10] [--load N]
 
 1. an honest candidate on a ~5 ms task: wall time of a whole `assay eval` (fresh process, as a user runs it)
    and the width of the speedup interval;
 2. A/A (the reference as candidate), N runs: every speedup within [0.98, 1.02], never "faster";
 3. a candidate that really is ~2x faster: verified, interval low end above 1.5;
 4. a candidate that is ~10% slower: never reported faster.
+
+`--load N` runs N busy processes (pure-Python spin loops, unpinned) for the whole measurement, the way a CI
+job, a browser or a second evaluation loads a laptop: the figures should stay close to the quiet ones.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).parent / "fixtures"
@@ -47,10 +52,30 @@ def line(label: str, r: dict[str, object], wall: float) -> str:
     )
 
 
+@contextlib.contextmanager
+def busy(processes: int) -> Iterator[None]:
+    """`processes` spin loops running until the block ends."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(processes)]
+    try:
+        yield
+    finally:
+        for p in spinners:
+            p.kill()
+            p.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--load", type=int, default=0, help="busy processes to run beside the evaluations")
     args = parser.parse_args()
+    if args.load:
+        print(f"# with {args.load} busy process(es) running beside every evaluation\n")
+    with busy(args.load):
+        measure(args.runs)
+
+
+def measure(runs: int) -> None:
     task, redundant = HERE / "matmul_task.py", HERE / "redundant_task.py"
 
     print("# 1. honest candidate, ~5 ms task, whole CLI run")
@@ -61,15 +86,15 @@ def main() -> None:
         print(line(f"honest run {i + 1}", r, wall))
     print(f"wall time: max {max(walls):.2f} s\n")
 
-    print(f"# 2. A/A, {args.runs} runs")
+    print(f"# 2. A/A, {runs} runs")
     inside = faster = 0
-    for i in range(args.runs):
+    for i in range(runs):
         r, wall = assay_eval(task, HERE / "same.py")
         s = r.get("speedup")
         inside += isinstance(s, float) and 0.98 <= s <= 1.02
         faster += r.get("comparison") == "faster"
         print(line(f"A/A run {i + 1}", r, wall))
-    print(f"A/A: {inside}/{args.runs} within [0.98, 1.02]; {faster} claimed faster\n")
+    print(f"A/A: {inside}/{runs} within [0.98, 1.02]; {faster} claimed faster\n")
 
     print("# 3. twice as fast (redundant task)")
     for i in range(3):

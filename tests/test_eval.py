@@ -30,6 +30,26 @@ def test_honest_candidate_is_verified(evaluator: Evaluator) -> None:
     assert r.timing is not None and len(r.timing.reference_ms) == len(r.timing.candidate_ms)
 
 
+def test_official_samples_are_the_workers_cpu_time_with_wall_time_beside_them(evaluator: Evaluator) -> None:
+    r = evaluator.evaluate(TASK, EVAL / "honest.py", QUICK)
+    assert r.timing is not None and r.timing.clock == "cpu"
+    assert len(r.timing.candidate_wall_ms) == len(r.timing.candidate_ms) > 0
+    # CPU time leaves out only waiting: on a machine that is quiet enough to run this, the sum of the CPU
+    # samples is most of the wall time (load makes it smaller, never larger).
+    for cpu, wall in (
+        (r.timing.reference_ms, r.timing.reference_wall_ms),
+        (r.timing.candidate_ms, r.timing.candidate_wall_ms),
+    ):
+        assert sum(cpu) <= sum(wall) * 1.02
+
+
+def test_a_candidate_that_waits_off_the_cpu_is_flagged(evaluator: Evaluator) -> None:
+    r = evaluator.evaluate(TASK, EVAL / "sleeps.py", QUICK)
+    assert r.verdict == "flagged", r.message
+    assert [f.id for f in r.flags] == ["off-cpu"]
+    assert "spent off the CPU" in r.flags[0].evidence
+
+
 def test_preallocated_buffer_reused_across_calls_is_verified(evaluator: Evaluator) -> None:
     r = evaluator.evaluate(TASK, EVAL / "buffer_reuse.py", QUICK)
     assert r.verdict == "verified", r.message

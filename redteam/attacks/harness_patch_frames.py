@@ -18,10 +18,10 @@ import types
 import torch
 import torch.nn as nn
 
-CLOCK = re.compile(r"clock|perf_counter|monotonic|timer$|^now$", re.I)
-TIME_FUNCS = ("perf_counter", "monotonic", "perf_counter_ns", "monotonic_ns")
+CLOCK = re.compile(r"clock|perf_counter|monotonic|process_time|timer$|^now$", re.I)
+TIME_FUNCS = ("perf_counter", "monotonic", "process_time", "perf_counter_ns", "monotonic_ns", "process_time_ns")
 _REAL = {fn: getattr(time, fn) for fn in TIME_FUNCS}
-_real = _REAL["perf_counter"]
+_real = time.thread_time  # exact even under RLIMIT_CPU, where process_time ticks
 _stolen = [0.0]
 
 

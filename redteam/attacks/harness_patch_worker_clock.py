@@ -1,15 +1,15 @@
 # attack: harness-patch
 # variant: assay-worker-clock-subtle
-# weakness: the worker's timing code reads its clock through a module global that candidate code can rebind; a small theft may hide inside the wall-clock cross-check's slack
+# weakness: the worker's timing code reads its clock through a module global that candidate code can rebind; a small theft may hide inside the cross-check's slack
 # seen: kernelguard MODULE_MUTATION / HARNESS_RUNTIME_PATCHING (evaluator internals patched by name); reference-kernels issue #162 (report 1/100th of the time)
 # task: redundant
 # expect: flagged:clock-mismatch
 # side-effect: none
 """Targets assay's own worker, as an attacker who has read its source would.
 
-Every global of a loaded assay module that is time.perf_counter (the worker binds its clock that way before
-candidate code exists) is rebound to a clock that hides 15% of this model's time: not 99%, small enough to
-pass for noise. Every function named like "inputs_changed" is rebound to return False, so the worker spends
+Every global of a loaded assay module that is one of the `time` module's clocks (the worker binds its clock
+that way before candidate code exists: perf_counter, process_time) is rebound to that clock minus 15% of this
+model's time: not 99%, small enough to pass for noise. Every function named like "inputs_changed" is rebound to return False, so the worker spends
 less time outside the timed region, leaving room for the stolen time. The computation itself is honest.
 No clock found in this process: fail loudly.
 """
@@ -21,7 +21,8 @@ import torch
 import torch.nn as nn
 
 STEAL = 0.15
-_real = time.perf_counter
+CLOCKS = (time.perf_counter, time.process_time, time.monotonic, time.thread_time)
+_real = time.thread_time  # exact even under RLIMIT_CPU, where process_time ticks
 _stolen = [0.0]
 
 
@@ -36,10 +37,16 @@ def _rebind(predicate, replacement):
     return hits
 
 
+def _fake(clock):
+    return lambda: clock() - _stolen[0]
+
+
 def _install():
-    clocks = _rebind(lambda key, value: value is _real, lambda: _real() - _stolen[0])
+    clocks = []
+    for clock in CLOCKS:
+        clocks += _rebind(lambda key, value, clock=clock: value is clock, _fake(clock))
     if not clocks:
-        raise RuntimeError("harness-patch blocked: no loaded assay module holds time.perf_counter")
+        raise RuntimeError("harness-patch blocked: no loaded assay module holds one of the time module's clocks")
     _rebind(lambda key, value: callable(value) and "inputs_changed" in key, lambda *a, **k: False)
 
 

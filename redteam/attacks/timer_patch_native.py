@@ -6,10 +6,11 @@
 # expect: not-verified
 # side-effect: none
 """Overwrite the entry of libc's clock_gettime with a jump to 71 bytes of machine code that makes the syscall
-and subtracts an offset from CLOCK_MONOTONIC; forward() adds 99% of its own duration to that offset.
+and subtracts an offset from one clock; forward() adds 99% of its own duration to that offset.
 
-Everything built on CLOCK_MONOTONIC (time.perf_counter, captured references included) slows down inside
-this model's calls only. x86-64 Linux only. If mmap/mprotect of executable memory is refused: fail loudly.
+The clock is CLOCK_PROCESS_CPUTIME_ID, the one assay's CPU worker reads (time.process_time, captured
+references included); an attacker facing a wall-clock harness would pick CLOCK_MONOTONIC (1) instead.
+x86-64 Linux only. If mmap/mprotect of executable memory is refused: fail loudly.
 """
 
 import ctypes
@@ -19,12 +20,14 @@ import torch
 import torch.nn as nn
 
 STEAL = 0.99
-# fake(clk, ts): eax = SYS_clock_gettime; syscall; if ok and clk == CLOCK_MONOTONIC: ts -= *offset_ns
+# fake(clk, ts): eax = SYS_clock_gettime; syscall; if ok and clk == CLOCK: ts -= *offset_ns
 CODE = bytes.fromhex(
     "b8e40000000f0585c0753b83ff01753648b98877665544332211488b094c8b064d69c000ca9a3b4c0346084929c84c89c0"
     "31d249c7c100ca9a3b49f7f14889064889560831c0c3"
 )
 OFFSET_AT = 0x12
+CLOCK_AT = 0x0D  # the immediate of `cmp edi, 1`
+CLOCK = 2  # CLOCK_PROCESS_CPUTIME_ID
 PROT_RW, PROT_RX, PROT_RWX = 3, 5, 7
 MAP_PRIVATE_ANON = 0x22
 
@@ -42,7 +45,7 @@ _offset = ctypes.c_int64(0)
 
 def _real_ns():
     ts = Timespec()
-    _libc.syscall(228, 1, ctypes.byref(ts))  # the syscall itself, not the patched libc entry
+    _libc.syscall(228, 3, ctypes.byref(ts))  # this thread's CPU clock, by the syscall itself (not the patched entry)
     return ts.tv_sec * 1_000_000_000 + ts.tv_nsec
 
 
@@ -51,6 +54,8 @@ def _install():
         raise RuntimeError("timer-patch-native: x86-64 only")
     code = bytearray(CODE)
     code[OFFSET_AT : OFFSET_AT + 8] = ctypes.addressof(_offset).to_bytes(8, "little")
+    assert code[CLOCK_AT] == 1, "the cmp immediate moved"
+    code[CLOCK_AT] = CLOCK
     page = _libc.mmap(None, 4096, PROT_RW, MAP_PRIVATE_ANON, -1, 0)
     if page in (None, ctypes.c_void_p(-1).value):
         raise RuntimeError(f"timer-patch-native blocked: mmap failed (errno {ctypes.get_errno()})")

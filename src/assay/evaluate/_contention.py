@@ -1,9 +1,10 @@
 """Was the machine quiet while we timed? CPU time other processes took during the timed rounds.
 
-On a small machine a busy neighbour roughly doubles the time of a torch op (measurement.md 4.5), and bursts
-of such load do not cancel out over a few dozen rounds. Interleaving keeps the comparison fair on average,
-but the interval no longer covers the error; the result then carries a warning, as pyperf warns about
-unstable runs. This is about the machine, never about the candidate, so it is not an integrity flag.
+On a small machine a busy neighbour roughly doubles the time of a torch op (measurement.md 4.5): the two
+vCPUs share a core. CPU-time samples leave out the time a worker waits for its CPU, but not that slowdown,
+and bursts of it do not cancel out over a few dozen rounds. Interleaving keeps the comparison fair on
+average, but the interval may no longer cover the error; the result then carries a warning, as pyperf warns
+about unstable runs. This is about the machine, never about the candidate, so it is not an integrity flag.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def contention_warning(foreign: float, threshold: float = 0.15) -> str | None:
     if foreign < threshold:
         return None
     return (
-        f"other processes kept {foreign:.2f} CPUs busy while timing; on a small machine that slows the timed "
-        "code unevenly, so the speedup and its interval are less reliable: rerun on a quiet machine"
+        f"other processes kept {foreign:.2f} CPUs busy while timing; on a small machine that can slow the timed "
+        "code unevenly (shared cores and caches), so the speedup and its interval are less reliable: rerun on a "
+        "quiet machine"
     )

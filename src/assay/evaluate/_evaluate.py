@@ -18,7 +18,7 @@ from assay.evaluate._config import EvalConfig
 from assay.evaluate._contention import Contention, contention_warning
 from assay.evaluate._outcome import Outcome
 from assay.evaluate._result import EvalResult, Flag, Roofline, Timing, Verdict
-from assay.evaluate._session import Round, Session, pinned_cpu
+from assay.evaluate._session import Block, Round, Session, pinned_cpu
 from assay.evaluate._zygote import Zygote
 from assay.tasks import Task, load_task
 from assay.timing import Speedup, paired_bootstrap
@@ -131,7 +131,7 @@ def _measure(session: Session, config: EvalConfig) -> EvalResult:
     if speedup is None or speedup.rounds != len(rounds):
         speedup = _speedup(rounds, config, session)
     warning = contention_warning(contention.foreign_cpus())
-    result = _result(session, config, rounds, warm, k, speedup, busy=warning is not None)
+    result = _result(session, config, rounds, warm, k, speedup)
     if warning is not None:
         result.warnings.append(warning)
     return result
@@ -167,27 +167,63 @@ def _clock_flag(rounds: list[Round], k: int) -> Flag | None:
 
     The official samples are the orchestrator's, so a patched clock cannot buy a speedup; this flag says the
     clock was patched. Both workers do the same small, fixed work outside the timed call (one output copy),
-    so per round the candidate's unexplained time should match the reference's (a trusted worker); pairing
-    the two within each round cancels the load both saw. Flagged: a median excess over 5% of the sample whose
-    bootstrap lower bound is above 2.5% of it.
+    so per round the candidate's unexplained time should match the reference's (a trusted worker). On the CPU
+    both the samples and the workers' clocks are CPU time, which other processes' load does not inflate; on
+    CUDA pairing the two within each round cancels the load both saw. Flagged: a median excess over 5% of the
+    sample whose bootstrap lower bound is above 2.5% of it.
     """
-    excess = np.array([(r.cand_s - r.cand_inner_s) - (r.ref_s - r.ref_inner_s) for r in rounds])
-    wall = float(np.median([r.cand_s for r in rounds]))
-    median = float(np.median(excess))
-    if median <= max(1e-4 * k, 0.05 * wall):
+    excess = np.array([(r.cand_s - r.cand.inner_s) - (r.ref_s - r.ref.inner_s) for r in rounds])
+    sample = float(np.median([r.cand_s for r in rounds]))
+    if not _significant(excess, max(1e-4 * k, 0.05 * sample), 0.025 * sample):
         return None
-    resamples = np.random.default_rng(0).integers(0, excess.size, size=(1000, excess.size))
-    low = float(np.percentile(np.median(excess[resamples], axis=1), 2.5))
-    if low <= 0.025 * wall:
-        return None
-    inner = float(np.median([r.cand_inner_s for r in rounds]))
+    inner = float(np.median([r.cand.inner_s for r in rounds]))
     return Flag(
         id="clock-mismatch",
         evidence=(
-            f"the candidate reported {inner * 1e3:.3f} ms per sample but took {wall * 1e3:.3f} ms by the "
-            f"orchestrator's clock, {median * 1e3:.3f} ms more unexplained time per sample than the reference"
+            f"the candidate reported {inner * 1e3:.3f} ms per sample but took {sample * 1e3:.3f} ms by the "
+            f"orchestrator's clock, {float(np.median(excess)) * 1e3:.3f} ms more unexplained time per sample "
+            "than the reference"
         ),
     )
+
+
+def _off_cpu_flag(rounds: list[Round], k: int) -> Flag | None:
+    """On the CPU: time the candidate spent off the CPU (sleeping, waiting) beyond what the reference did.
+
+    The official CPU-time samples leave out waiting, which for the reference is only waiting for a CPU other
+    processes hold. A candidate that waits more than that, in proportion to its running time, is waiting for
+    something it did not pay for; its CPU time would then overstate its speed. The fractions of wall time
+    spent off the CPU are compared within each round; flagged: a median excess over 10% whose bootstrap
+    lower bound is above 5%.
+    """
+    if not rounds or not rounds[0].cpu_clock:
+        return None
+
+    def off(block: Block) -> float:
+        return max(0.0, block.wall_s - block.cpu_s) / max(block.wall_s, 1e-9)
+
+    excess = np.array([off(r.cand) - off(r.ref) for r in rounds])
+    if not _significant(excess, 0.10, 0.05):
+        return None
+    wall = float(np.median([r.cand.wall_s for r in rounds]))
+    cpu = float(np.median([r.cand.cpu_s for r in rounds]))
+    return Flag(
+        id="off-cpu",
+        evidence=(
+            f"the candidate ran {cpu * 1e3:.3f} ms of CPU time per sample of {k} calls but took {wall * 1e3:.3f} ms "
+            f"of wall time; {float(np.median(excess)):.0%} more of its time was spent off the CPU than the "
+            "reference's, so its CPU time understates its cost"
+        ),
+    )
+
+
+def _significant(excess: np.ndarray, median_above: float, low_above: float) -> bool:
+    """A median of `excess` over `median_above` whose bootstrap 95% lower bound is over `low_above`."""
+    if float(np.median(excess)) <= median_above:
+        return False
+    resamples = np.random.default_rng(0).integers(0, excess.size, size=(1000, excess.size))
+    low = float(np.percentile(np.median(excess[resamples], axis=1), 2.5))
+    return low > low_above
 
 
 def _side_stream_flag(session: Session, rounds: list[Round]) -> Flag | None:
@@ -200,7 +236,7 @@ def _side_stream_flag(session: Session, rounds: list[Round]) -> Flag | None:
     if not gaps:
         return None
     gap = float(np.median(gaps))
-    sample = float(np.median([r.cand_inner_s for r in rounds]))
+    sample = float(np.median([r.cand.inner_s for r in rounds]))
     if gap <= max(2e-4 * rounds[0].calls, sample):
         return None
     return Flag(
@@ -238,23 +274,13 @@ def _result(
     warm: list[Round],
     k: int,
     speedup: Speedup,
-    *,
-    busy: bool,
 ) -> EvalResult:
     ref_ms = float(np.median([r.ref_s for r in rounds])) / k * 1e3
     cand_ms = float(np.median([r.cand_s for r in rounds])) / k * 1e3
     flags = list(session.flags)
-    warnings: list[str] = []
-    clock = _clock_flag(rounds, k)
-    if clock is not None and busy:
-        # Other processes' load (which a sandboxed candidate cannot cause) also delays the candidate's replies;
-        # the official times are the orchestrator's anyway, so the disagreement is reported, not flagged.
-        warnings.append(f"not flagged because the machine was busy: {clock.evidence}")
-    elif clock is not None:
-        flags.append(clock)
-    side_stream = _side_stream_flag(session, rounds)
-    if side_stream is not None:
-        flags.append(side_stream)
+    for flag in (_clock_flag(rounds, k), _off_cpu_flag(rounds, k), _side_stream_flag(session, rounds)):
+        if flag is not None:
+            flags.append(flag)
     if speedup.value > config.plausible_speedup:
         flags.append(
             Flag(
@@ -277,8 +303,11 @@ def _result(
         calls_per_sample=k,
         reference_ms=[r.ref_s * 1e3 for r in rounds],
         candidate_ms=[r.cand_s * 1e3 for r in rounds],
-        reference_inner_ms=[r.ref_inner_s * 1e3 for r in rounds],
-        candidate_inner_ms=[r.cand_inner_s * 1e3 for r in rounds],
+        reference_inner_ms=[r.ref.inner_s * 1e3 for r in rounds],
+        candidate_inner_ms=[r.cand.inner_s * 1e3 for r in rounds],
+        reference_wall_ms=[r.ref.wall_s * 1e3 for r in rounds],
+        candidate_wall_ms=[r.cand.wall_s * 1e3 for r in rounds],
+        clock="cpu" if rounds[0].cpu_clock else "wall",
         reference_first=[r.ref_first for r in rounds],
         warmup_rounds=len(warm),
     )
@@ -297,7 +326,6 @@ def _result(
         calls_checked=session.calls_checked,
         roofline=roofline,
         timing=timing,
-        warnings=warnings,
     )
 
 

@@ -36,12 +36,17 @@ class Roofline(BaseModel):
 class Timing(BaseModel):
     """Raw samples (pyperf: keep the samples, not only the summary). One sample = one block of calls.
 
-    `*_ms` are the orchestrator's wall times (the official samples); `*_inner_ms` what the workers reported.
+    `*_ms` are the official samples, measured by the orchestrator: the worker's CPU time over the block when
+    `clock` is "cpu", its wall time when `clock` is "wall" (CUDA). `*_wall_ms` are the orchestrator's wall times
+    and `*_inner_ms` what the workers reported, both kept for the cross-checks.
     """
 
     calls_per_sample: int
+    clock: str = "cpu"
     reference_ms: list[float] = Field(default_factory=list)
     candidate_ms: list[float] = Field(default_factory=list)
+    reference_wall_ms: list[float] = Field(default_factory=list)
+    candidate_wall_ms: list[float] = Field(default_factory=list)
     reference_inner_ms: list[float] = Field(default_factory=list)
     candidate_inner_ms: list[float] = Field(default_factory=list)
     reference_first: list[bool] = Field(default_factory=list)  # the randomized order of each round

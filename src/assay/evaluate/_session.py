@@ -1,7 +1,7 @@
 """One evaluation: reference and candidate workers, interleaved rounds, every output checked.
 
 Trusted side. This module never imports candidate code; it sees the candidate only as bytes in a memfd and
-JSON on a pipe, and re-checks every claim from outside (outputs, thread counts, wall-clock time).
+JSON on a pipe, and re-checks every claim from outside (outputs, thread counts, CPU and wall-clock time).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,23 +52,52 @@ def gpu_devices() -> list[str]:
     )
 
 
+def _reported(reply: dict[str, Any]) -> float:
+    """The sum of a worker's own call times; 0 where the reply is malformed (the checks reject it)."""
+    times = reply.get("times")
+    if not isinstance(times, list) or not all(isinstance(t, float | int) for t in times):
+        return 0.0
+    return float(sum(times))
+
+
 def _align(n: int) -> int:
     return (n + _ALIGN - 1) // _ALIGN * _ALIGN
 
 
+@dataclass(frozen=True)
+class Block:
+    """One side's block of calls as the orchestrator saw it: wall and CPU seconds, and what the worker said."""
+
+    wall_s: float  # from the request to the reply, by the orchestrator's clock
+    cpu_s: float  # CPU time of the worker's threads over the block, read from outside (Worker.cpu_time)
+    inner_s: float  # the sum of the times the worker reported for its calls
+
+
+@dataclass(frozen=True)
 class Round:
     """One interleaved round: k calls on the reference and k on the candidate, on the same fresh inputs.
 
-    `ref_s` and `cand_s` are the official samples: the orchestrator's own wall time for the block, from the
-    request to the reply that follows output capture. `*_inner_s` are the times the workers reported, kept
-    only to cross-check (a candidate can tamper with its own clock, never with ours).
+    The official samples `ref_s` and `cand_s` are measured by the orchestrator, never by the workers. On the
+    CPU they are the worker's CPU time over the block: on a machine that is not quiet, wall time adds every
+    wait for a CPU that another process holds (milliseconds per wake-up), which no number of rounds cancels,
+    while CPU time counts only what the worker itself ran. On CUDA they are wall time, since the work runs on
+    the device. Wall time is kept for the off-CPU cross-check, the reported times for the clock cross-check
+    (a candidate can tamper with its own clock, never with ours).
     """
 
-    def __init__(
-        self, calls: int, ref_s: float, cand_s: float, ref_inner_s: float, cand_inner_s: float, ref_first: bool
-    ) -> None:
-        self.calls, self.ref_first = calls, ref_first
-        self.ref_s, self.cand_s, self.ref_inner_s, self.cand_inner_s = ref_s, cand_s, ref_inner_s, cand_inner_s
+    calls: int
+    ref: Block
+    cand: Block
+    ref_first: bool
+    cpu_clock: bool
+
+    @property
+    def ref_s(self) -> float:
+        return self.ref.cpu_s if self.cpu_clock else self.ref.wall_s
+
+    @property
+    def cand_s(self) -> float:
+        return self.cand.cpu_s if self.cpu_clock else self.cand.wall_s
 
 
 class Session:
@@ -233,25 +262,28 @@ class Session:
             raise TaskError(f"get_inputs() of task {self.task.name} failed: {reply.get('type')}: {reply.get('detail')}")
         return reply["calls"], int(reply["end"])
 
-    def _run_reference(self, calls: list[dict[str, Any]]) -> tuple[dict[str, Any], float]:
+    def _run_reference(self, calls: list[dict[str, Any]]) -> tuple[dict[str, Any], Block]:
         ref = self.ref
         assert ref is not None
-        # The same sequence as the candidate's (resume, time, stop), so neither side's wall time differs.
+        # The same sequence as the candidate's (CPU clock, resume, time, stop), so neither side's times differ.
+        cpu0 = ref.cpu_time()
         ref.resume()
         t0 = time.perf_counter()
         reply = self._trusted_request(ref, {"op": "run", "calls": calls, "capacity": ref.capacity})
         wall = time.perf_counter() - t0
-        ref.stop()
+        cpu = ref.cpu_time() - cpu0 if ref.stop_and_settle() else wall
         if "error" in reply or any("error" in o for o in reply["outputs"]):
             bad = reply if "error" in reply else next(o for o in reply["outputs"] if "error" in o)
             raise TaskError(f"the task's Model fails: {bad.get('type', bad.get('error'))}: {bad.get('detail')}")
-        return reply, wall
+        return reply, Block(wall, cpu, _reported(reply))
 
-    def _run_candidate(self, calls: list[dict[str, Any]]) -> tuple[dict[str, Any], float, list[bytes]]:
+    def _run_candidate(self, calls: list[dict[str, Any]]) -> tuple[dict[str, Any], Block, list[bytes]]:
         cand = self.cand
         assert cand is not None
         per_call = max(self.config.call_timeout_s, 50 * self.ref_call_s)
         limit = min(self.deadline, time.monotonic() + per_call * len(calls))
+        # The CPU clock is read while the candidate is frozen: all it runs from here to the reply counts.
+        cpu0 = cand.cpu_time()
         cand.resume()
         t0 = time.perf_counter()
         reply = self._candidate_request(
@@ -261,10 +293,13 @@ class Session:
         # Capture the outputs at return, before freezing; they are read again once frozen (_check_candidate).
         at_return = [cand.peek(c["out_offset"], c["out_nbytes"]) for c in calls]
         self.threads_after = self._settled_threads()
-        cand.stop()
+        # Frozen, and off the CPU: only then is its CPU clock exact (a candidate thread that kept running
+        # after the reply would otherwise hide up to a scheduler tick). Whatever ran after the reply counts
+        # against it; if it cannot be brought off the CPU, the block's wall time is its sample.
+        cpu = cand.cpu_time() - cpu0 if cand.stop_and_settle() else wall
         if "error" in reply:
             raise from_error(reply, "call")
-        return reply, wall, at_return
+        return reply, Block(wall, cpu, _reported(reply)), at_return
 
     def run_round(self, sizes: dict[str, int] | None, k: int) -> Round:
         """Fresh secret inputs for every call; both sides timed in random order; every output checked."""
@@ -285,7 +320,7 @@ class Session:
         stride = _align(out_nbytes) if out_nbytes is not None else 0
         ref_calls = [{"inputs": s, "out_offset": base + i * stride, "out_nbytes": None} for i, s in enumerate(inputs)]
         if ref_first:
-            ref_reply, ref_wall = self._run_reference(ref_calls)
+            ref_reply, ref_block = self._run_reference(ref_calls)
             out_nbytes = self._learn_output(key, ref_reply)
             stride = _align(out_nbytes)
             cand.ensure_capacity(base + 2 * k * stride)
@@ -296,15 +331,13 @@ class Session:
         ]
         if sizes is None:
             self.call_bytes = max(self.call_bytes, end // k + out_nbytes)
-        cand_reply, cand_wall, at_return = self._run_candidate(cand_calls)
+        cand_reply, cand_block, at_return = self._run_candidate(cand_calls)
         if not ref_first:
-            ref_reply, ref_wall = self._run_reference(ref_calls)
+            ref_reply, ref_block = self._run_reference(ref_calls)
         self._check_inputs(data, inputs, sizes)  # first: a flag outranks an incorrect output
         self._check_candidate(cand_reply, ref_reply, ref_calls, cand_calls, at_return, sizes)
-        ref_s = float(sum(ref_reply["times"]))
-        cand_s = float(sum(cand_reply["times"]))
-        self.host_gaps.append(float(sum(cand_reply.get("host_times", cand_reply["times"]))) - cand_s)
-        return Round(k, ref_wall, cand_wall, ref_s, cand_s, ref_first)
+        self.host_gaps.append(float(sum(cand_reply.get("host_times", cand_reply["times"]))) - cand_block.inner_s)
+        return Round(k, ref_block, cand_block, ref_first, cpu_clock=self.config.device == "cpu")
 
     def _settled_threads(self) -> int:
         """The candidate's thread count after a call, allowing joined threads a moment to finish exiting.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import signal
 import time
@@ -10,6 +11,14 @@ from typing import Any
 
 from assay.evaluate._zygote import Zygote
 from assay.worker import CANDIDATE_MESSAGE_CAP, TRUSTED_MESSAGE_CAP, recv, send
+
+
+def _process_cpu_clock(pid: int) -> int:
+    """The clock id of `pid`'s whole-process CPU clock: Linux's `clock_getcpuclockid`, which Python lacks.
+
+    The encoding is the kernel's (include/linux/posix-timers.h): `(~pid << 3) | CPUCLOCK_SCHED`.
+    """
+    return ((~pid) << 3) | 2
 
 
 class Worker:
@@ -81,10 +90,53 @@ class Worker:
             self.signal(signal.SIGSTOP)
             self.stopped = True
 
+    def stop_and_settle(self, timeout: float = 0.2) -> bool:
+        """Freeze the worker and wait until none of its threads is on a CPU; False if that did not happen.
+
+        Linux adds a running thread's latest stretch of CPU time to its process's CPU clock only when the
+        thread leaves the CPU (or at the next scheduler tick, milliseconds later); a thread of another
+        process cannot be made to account it sooner. Once every thread is off the CPU, `cpu_time()` is exact.
+        """
+        self.stop()
+        deadline = time.monotonic() + timeout
+        while True:
+            if not any(state == "R" for state in self._thread_states()):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            os.sched_yield()
+
+    def _thread_states(self) -> list[str]:
+        states = []
+        try:
+            tids = os.listdir(f"/proc/{self.host_pid}/task")
+        except OSError:
+            return []
+        for tid in tids:
+            try:
+                with open(f"/proc/{self.host_pid}/task/{tid}/stat", "rb") as f:
+                    states.append(f.read().rsplit(b")", 1)[1].split(maxsplit=1)[0].decode())
+            except (OSError, IndexError):
+                continue  # the thread exited
+        return states
+
     def resume(self) -> None:
         if self.stopped:
             self.signal(signal.SIGCONT)
             self.stopped = False
+
+    def cpu_time(self) -> float:
+        """CPU seconds used so far by every thread of the worker, exited ones included (nanosecond precision).
+
+        Read from outside through the process's POSIX CPU clock, so nothing in the worker can change it. Time
+        spent waiting for a CPU that other processes hold is not in it, which is what makes it the official
+        sample on a machine that is not quiet (see `Round`). Exact only while no thread of the worker is on a
+        CPU (`stop_and_settle`). NaN once the worker is gone.
+        """
+        try:
+            return time.clock_gettime(_process_cpu_clock(self.host_pid))
+        except OSError:
+            return math.nan
 
     def thread_count(self) -> int:
         try:

@@ -3,7 +3,7 @@
 Runs INSIDE the sandbox for candidates. Once the candidate is imported, this code may be tampered with, so it
 decides nothing: the orchestrator times each block of calls with its own clock, compares the output bytes,
 and checks the inputs for changes itself. What this loop must do is keep its own work per call small and the
-same for every candidate, so that the orchestrator's wall time is the call's cost: inputs are tensors that
+same for every candidate, so that the time the orchestrator measures is the call's cost: inputs are tensors that
 view the shared memory in place (no copy in), and the output is one memcpy out.
 """
 
