@@ -8,13 +8,14 @@
 """Overwrite the entry of libc's clock_gettime with a jump to 71 bytes of machine code that makes the syscall
 and subtracts an offset from one clock; forward() adds 99% of its own duration to that offset.
 
-The clock is CLOCK_PROCESS_CPUTIME_ID, the one assay's CPU worker reads (time.process_time, captured
-references included); an attacker facing a wall-clock harness would pick CLOCK_MONOTONIC (1) instead.
-x86-64 Linux only. If mmap/mprotect of executable memory is refused: fail loudly.
+The clock is the one the harness reads: CLOCK_PROCESS_CPUTIME_ID inside assay's worker (time.process_time,
+captured references included), CLOCK_MONOTONIC (time.perf_counter) anywhere else. x86-64 Linux only. If
+mmap/mprotect of executable memory is refused: fail loudly.
 """
 
 import ctypes
 import platform
+import sys
 
 import torch
 import torch.nn as nn
@@ -27,7 +28,8 @@ CODE = bytes.fromhex(
 )
 OFFSET_AT = 0x12
 CLOCK_AT = 0x0D  # the immediate of `cmp edi, 1`
-CLOCK = 2  # CLOCK_PROCESS_CPUTIME_ID
+CLOCK = 2 if "assay.worker" in sys.modules else 1  # CLOCK_PROCESS_CPUTIME_ID, else CLOCK_MONOTONIC
+MEASURE = 3 if CLOCK == 2 else 1  # what forward() measures itself with: its thread's CPU clock, or monotonic
 PROT_RW, PROT_RX, PROT_RWX = 3, 5, 7
 MAP_PRIVATE_ANON = 0x22
 
@@ -45,7 +47,7 @@ _offset = ctypes.c_int64(0)
 
 def _real_ns():
     ts = Timespec()
-    _libc.syscall(228, 3, ctypes.byref(ts))  # this thread's CPU clock, by the syscall itself (not the patched entry)
+    _libc.syscall(228, MEASURE, ctypes.byref(ts))  # the syscall itself, not the patched libc entry
     return ts.tv_sec * 1_000_000_000 + ts.tv_nsec
 
 
