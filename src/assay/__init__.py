@@ -5,6 +5,7 @@ that runs in worker processes) -> verify (output checks) -> timing (statistics) 
 orchestrator and its verdicts) -> report.
 
 Exports are resolved lazily so that a worker process, which imports `assay.worker`, loads no orchestrator code.
+The one-call function is `assay.evaluate.evaluate`: at the top level the name `evaluate` is the subpackage.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ _EXPORTS = {
     "Evaluator": "assay.evaluate",
     "Flag": "assay.evaluate",
     "Verdict": "assay.evaluate",
-    "evaluate": "assay.evaluate",
     "Task": "assay.tasks",
     "load_suite": "assay.tasks",
     "load_task": "assay.tasks",

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-
 import click
 
-from assay.cli._bench import bench_command
-from assay.cli._eval import eval_command
+from assay.cli import _bench, _eval, _machine, _redteam, _tasks
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,11 +13,7 @@ def main() -> None:
     """assay: get faster code out of AI systems and prove every claimed speedup is real."""
 
 
-main.add_command(eval_command)
-main.add_command(bench_command)
-
-for _module, _name in (("_tasks", "tasks"), ("_machine", "machine"), ("_redteam", "redteam")):
-    with contextlib.suppress(ModuleNotFoundError):  # commands still being written; removed once all land
-        main.add_command(getattr(importlib.import_module(f"assay.cli.{_module}"), _name))
+for _command in (_eval.eval_command, _bench.bench_command, _tasks.tasks, _machine.machine, _redteam.redteam):
+    main.add_command(_command)
 
 __all__ = ["main"]

@@ -1,0 +1,48 @@
+"""Every public subpackage exports exactly its public names, each defined inside assay (httpx's test)."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import types
+
+import pytest
+
+import assay
+
+SUBPACKAGES = [
+    "candidates",
+    "cli",
+    "errors",
+    "evaluate",
+    "machine",
+    "redteam",
+    "report",
+    "sandbox",
+    "tasks",
+    "timing",
+    "verify",
+    "worker",
+]
+
+
+@pytest.mark.parametrize("name", SUBPACKAGES)
+def test_all_lists_the_public_names(name: str) -> None:
+    module = importlib.import_module(f"assay.{name}")
+    public = sorted(
+        member
+        for member, value in vars(module).items()
+        if not member.startswith("_") and member != "annotations" and not isinstance(value, types.ModuleType)
+    )
+    assert sorted(module.__all__) == public, f"assay.{name}.__all__ differs from its public names"
+    for member in module.__all__:
+        value = getattr(module, member)
+        if inspect.isclass(value) or inspect.isfunction(value):
+            assert value.__module__.startswith("assay."), f"assay.{name}.{member} comes from {value.__module__}"
+
+
+def test_top_level_exports_resolve() -> None:
+    for member in assay.__all__:
+        assert getattr(assay, member) is getattr(importlib.import_module(assay._EXPORTS[member]), member)
+    with pytest.raises(AttributeError):
+        _ = assay.not_a_member  # type: ignore[attr-defined]
