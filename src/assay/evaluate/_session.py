@@ -12,6 +12,7 @@ import secrets
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -52,12 +53,36 @@ def gpu_devices() -> list[str]:
     )
 
 
-def _reported(reply: dict[str, Any]) -> float:
+def _reported(reply: dict[str, Any], key: str = "times") -> float:
     """The sum of a worker's own call times; 0 where the reply is malformed (the checks reject it)."""
-    times = reply.get("times")
-    if not isinstance(times, list) or not all(isinstance(t, float | int) for t in times):
+    times = reply.get(key)
+    if not isinstance(times, list) or not all(isinstance(t, float | int) and math.isfinite(t) for t in times):
         return 0.0
     return float(sum(times))
+
+
+def _merge(replies: list[dict[str, Any]]) -> dict[str, Any]:
+    """One reply per call, joined into the block's: a list per key, one entry per call.
+
+    A malformed per-call reply (a key missing or not a list) contributes None, so the block fails the checks
+    instead of breaking trusted code; a per-call error is passed on whole.
+    """
+    merged: dict[str, Any] = {"times": [], "host_times": [], "outputs": []}
+    for reply in replies:
+        if "error" in reply:
+            return reply
+        for key, values in merged.items():
+            got = reply.get(key)
+            values.extend(got if isinstance(got, list) else [None])
+    return merged
+
+
+def _input_span(specs: list[dict[str, Any]]) -> tuple[int, int] | None:
+    """The bytes of one call's input tensors in the channel (the generator lays them out contiguously)."""
+    tensors = [s for s in specs if "offset" in s]
+    if not tensors:
+        return None
+    return min(s["offset"] for s in tensors), max(s["offset"] + s["nbytes"] for s in tensors)
 
 
 def _align(n: int) -> int:
@@ -116,7 +141,8 @@ class Session:
         self.out_nbytes: dict[tuple[tuple[str, int], ...], int] = {}
         self.ref_call_s = 0.0
         self.thread_baseline = 0
-        self.threads_after = 0
+        self.threads_after = 0  # most candidate threads alive after a call of the current block
+        self.at_return: list[bytes] = []  # the current block's outputs, read as each call returned
         self.call_bytes = 0  # input and output bytes of one call at the default sizes
         self.host_gaps: list[float] = []  # candidate host time minus sample time, per round (CUDA: side streams)
         self.gen: Worker | None = None
@@ -262,44 +288,69 @@ class Session:
             raise TaskError(f"get_inputs() of task {self.task.name} failed: {reply.get('type')}: {reply.get('detail')}")
         return reply["calls"], int(reply["end"])
 
-    def _run_reference(self, calls: list[dict[str, Any]]) -> tuple[dict[str, Any], Block]:
+    def _feed(
+        self, worker: Worker, calls: list[dict[str, Any]], data: bytes, ask: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], float]:
+        """Run a block one call at a time: each call's inputs reach the worker's channel only when it starts.
+
+        A block handed over whole would put the later calls' inputs within the candidate's reach during the
+        first call, and one batched pass over them would pass for several fast calls (exploits.md
+        cross-call-batch). The wall time is the sum of the calls' round trips, without our work between them.
+        """
+        replies: list[dict[str, Any]] = []
+        wall = 0.0
+        for call in calls:
+            span = _input_span(call["inputs"])
+            if span is not None:
+                worker.write(span[0], data[span[0] : span[1]])
+            t0 = time.perf_counter()
+            reply = ask({"op": "run", "calls": [call], "capacity": worker.capacity})
+            wall += time.perf_counter() - t0
+            replies.append(reply)
+            if "error" in reply:
+                break
+            if worker is self.cand:
+                self.at_return.append(worker.peek(call["out_offset"], call["out_nbytes"]))
+                self.threads_after = max(self.threads_after, self._settled_threads())
+        return replies, wall
+
+    def _run_reference(self, calls: list[dict[str, Any]], data: bytes) -> tuple[dict[str, Any], Block]:
         ref = self.ref
         assert ref is not None
-        # The same sequence as the candidate's (CPU clock, resume, time, stop), so neither side's times differ.
+        # The same sequence as the candidate's (CPU clock, resume, feed, stop), so neither side's times differ.
         cpu0 = ref.cpu_time()
         ref.resume()
-        t0 = time.perf_counter()
-        reply = self._trusted_request(ref, {"op": "run", "calls": calls, "capacity": ref.capacity})
-        wall = time.perf_counter() - t0
+        replies, wall = self._feed(ref, calls, data, lambda r: self._trusted_request(ref, r))
         cpu = ref.cpu_time() - cpu0 if ref.stop_and_settle() else wall
-        if "error" in reply or any("error" in o for o in reply["outputs"]):
+        reply = _merge(replies)
+        if "error" in reply or any(isinstance(o, dict) and "error" in o for o in reply["outputs"]):
             bad = reply if "error" in reply else next(o for o in reply["outputs"] if "error" in o)
             raise TaskError(f"the task's Model fails: {bad.get('type', bad.get('error'))}: {bad.get('detail')}")
         return reply, Block(wall, cpu, _reported(reply))
 
-    def _run_candidate(self, calls: list[dict[str, Any]]) -> tuple[dict[str, Any], Block, list[bytes]]:
+    def _run_candidate(self, calls: list[dict[str, Any]], data: bytes) -> tuple[dict[str, Any], Block]:
         cand = self.cand
         assert cand is not None
         per_call = max(self.config.call_timeout_s, 50 * self.ref_call_s)
-        limit = min(self.deadline, time.monotonic() + per_call * len(calls))
-        # The CPU clock is read while the candidate is frozen: all it runs from here to the reply counts.
+        self.at_return, self.threads_after = [], 0
+
+        def ask(request: dict[str, Any]) -> dict[str, Any]:
+            return self._candidate_request(request, min(self.deadline, time.monotonic() + per_call), "during a call")
+
+        # The CPU clock is read while the candidate is frozen: all it runs from here to the last reply counts.
+        # Each output is captured at its call's return, before the next call starts; it is read again once the
+        # candidate is frozen (_check_candidate).
         cpu0 = cand.cpu_time()
         cand.resume()
-        t0 = time.perf_counter()
-        reply = self._candidate_request(
-            {"op": "run", "calls": calls, "capacity": cand.capacity}, limit, "during a call"
-        )
-        wall = time.perf_counter() - t0
-        # Capture the outputs at return, before freezing; they are read again once frozen (_check_candidate).
-        at_return = [cand.peek(c["out_offset"], c["out_nbytes"]) for c in calls]
-        self.threads_after = self._settled_threads()
+        replies, wall = self._feed(cand, calls, data, ask)
         # Frozen, and off the CPU: only then is its CPU clock exact (a candidate thread that kept running
         # after the reply would otherwise hide up to a scheduler tick). Whatever ran after the reply counts
         # against it; if it cannot be brought off the CPU, the block's wall time is its sample.
         cpu = cand.cpu_time() - cpu0 if cand.stop_and_settle() else wall
+        reply = _merge(replies)
         if "error" in reply:
             raise from_error(reply, "call")
-        return reply, Block(wall, cpu, _reported(reply)), at_return
+        return reply, Block(wall, cpu, _reported(reply))
 
     def run_round(self, sizes: dict[str, int] | None, k: int) -> Round:
         """Fresh secret inputs for every call; both sides timed in random order; every output checked."""
@@ -315,12 +366,11 @@ class Session:
         room = base + 2 * k * _align(out_nbytes if out_nbytes is not None else end + (64 << 20))
         for worker in (ref, cand):
             worker.ensure_capacity(room)
-            worker.write(0, data)
         ref_first = out_nbytes is None or bool(self.rng.random() < 0.5)
         stride = _align(out_nbytes) if out_nbytes is not None else 0
         ref_calls = [{"inputs": s, "out_offset": base + i * stride, "out_nbytes": None} for i, s in enumerate(inputs)]
         if ref_first:
-            ref_reply, ref_block = self._run_reference(ref_calls)
+            ref_reply, ref_block = self._run_reference(ref_calls, data)
             out_nbytes = self._learn_output(key, ref_reply)
             stride = _align(out_nbytes)
             cand.ensure_capacity(base + 2 * k * stride)
@@ -331,12 +381,12 @@ class Session:
         ]
         if sizes is None:
             self.call_bytes = max(self.call_bytes, end // k + out_nbytes)
-        cand_reply, cand_block, at_return = self._run_candidate(cand_calls)
+        cand_reply, cand_block = self._run_candidate(cand_calls, data)
         if not ref_first:
-            ref_reply, ref_block = self._run_reference(ref_calls)
+            ref_reply, ref_block = self._run_reference(ref_calls, data)
         self._check_inputs(data, inputs, sizes)  # first: a flag outranks an incorrect output
-        self._check_candidate(cand_reply, ref_reply, ref_calls, cand_calls, at_return, sizes)
-        self.host_gaps.append(float(sum(cand_reply.get("host_times", cand_reply["times"]))) - cand_block.inner_s)
+        self._check_candidate(cand_reply, ref_reply, ref_calls, cand_calls, self.at_return, sizes)
+        self.host_gaps.append(_reported(cand_reply, "host_times") - cand_block.inner_s)
         return Round(k, ref_block, cand_block, ref_first, cpu_clock=self.config.device == "cpu")
 
     def _settled_threads(self) -> int:
