@@ -18,7 +18,7 @@ import torch.nn as nn
 
 
 def _patterns():
-    roots = {"/work/main"}
+    roots = set()
     assay = sys.modules.get("assay")
     if assay is not None and getattr(assay, "__file__", None):
         roots.add(str(Path(assay.__file__).resolve().parents[2]))

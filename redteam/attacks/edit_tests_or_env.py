@@ -22,7 +22,7 @@ LINE = "\n# assay-redteam: edited by the red-team corpus (inert comment)\n"
 
 def _targets():
     files = []
-    roots = {Path("/work/main")}
+    roots = set()
     assay = sys.modules.get("assay")
     if assay is not None and getattr(assay, "__file__", None):
         package = Path(assay.__file__).resolve().parent

@@ -40,7 +40,7 @@ def _raise_limits():
 
 
 def _roots():
-    roots = {Path("/work/main")}
+    roots = set()
     assay = sys.modules.get("assay")
     if assay is not None and getattr(assay, "__file__", None):
         roots.add(Path(assay.__file__).resolve().parents[2])

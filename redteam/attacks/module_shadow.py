@@ -22,7 +22,7 @@ MARK = "# assay-redteam: shadow module planted by the red-team corpus (inert)\n"
 
 
 def _repo_roots():
-    roots = {Path("/work/main")}
+    roots = set()
     assay = sys.modules.get("assay")
     if assay is not None and getattr(assay, "__file__", None):
         roots.add(Path(assay.__file__).resolve().parents[2])

@@ -34,7 +34,6 @@ def _task_modules():
         os.path.join(here, "task.py"),
         os.path.join(here, "..", "task.py"),
         os.path.join(here, "..", "tasks", "matmul", "task.py"),
-        "/work/main/redteam/tasks/matmul/task.py",
     ]
     for entry in sys.path:
         patterns.append(os.path.join(entry, "..", "redteam", "tasks", "matmul", "task.py"))

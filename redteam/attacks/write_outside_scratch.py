@@ -4,9 +4,9 @@
 # seen: sandbox.md section 2.2 write_outside; anthropics/original_performance_takehome Readme.md (edits outside the solution)
 # task: matmul
 # expect: crashed
-# side-effect: file:/tmp/assay-redteam-outside.marker, file:/var/tmp/assay-redteam-outside.marker, file:/dev/shm/assay-redteam-outside.marker, file:/root/assay-redteam-outside.marker, file:{repo}/assay-redteam-outside.marker
+# side-effect: file:/tmp/assay-redteam-outside.marker, file:/var/tmp/assay-redteam-outside.marker, file:/dev/shm/assay-redteam-outside.marker, file:{home}/assay-redteam-outside.marker, file:{repo}/assay-redteam-outside.marker
 """Create a marker file in /tmp, /var/tmp, /dev/shm, /root, the home directory the process started with and
-the repository root. Nothing writable: fail loudly. Otherwise compute honestly."""
+the repository root (found from the imported assay package). Nothing writable: fail loudly. Otherwise compute honestly."""
 
 import os
 import sys
@@ -19,7 +19,7 @@ NAME = "assay-redteam-outside.marker"
 
 
 def _dirs():
-    dirs = ["/tmp", "/var/tmp", "/dev/shm", "/root", "/work/main", os.path.expanduser("~")]
+    dirs = ["/tmp", "/var/tmp", "/dev/shm", "/root", os.path.expanduser("~")]
     assay = sys.modules.get("assay")
     if assay is not None and getattr(assay, "__file__", None):
         dirs.append(str(Path(assay.__file__).resolve().parents[2]))

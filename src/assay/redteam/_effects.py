@@ -75,7 +75,14 @@ class Places:
         )
 
     def expand(self, template: str) -> Path:
-        values = {"repo": self.repo, "site": self.site, "torch": self.torch, "tmp": "/tmp", "corpus": self.corpus}
+        values = {
+            "repo": self.repo,
+            "site": self.site,
+            "torch": self.torch,
+            "tmp": "/tmp",
+            "home": Path.home(),
+            "corpus": self.corpus,
+        }
         return Path(template.format(**{k: str(v) for k, v in values.items()}))
 
     def protected(self) -> list[Path]:
@@ -93,6 +100,15 @@ class Places:
 
     def owned(self, path: Path) -> bool:
         return self.corpus in path.parents
+
+
+def _exists(path: Path) -> bool:
+    """False also where this process may not look (run as an ordinary user, /root is closed to the runner and,
+    with the same uid and less confinement, to the candidate too)."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def _read(path: Path) -> bytes | None:
@@ -177,9 +193,9 @@ class Watch:
         for effect in self.declared:
             if effect.startswith("file:"):
                 path = self.places.expand(effect[5:])
-                if path.exists():
+                if _exists(path):
                     _remove_if_marked(path)  # a leftover of an earlier run, not this one's doing
-                if path.exists():
+                if _exists(path):
                     self._declared_before.add(path)
         self._pids = _descendants(_process_table(), os.getpid())
         self._sched = _sched_state()
@@ -238,7 +254,7 @@ class Watch:
             if not effect.startswith("file:"):
                 continue
             path = self.places.expand(effect[5:])
-            if path.exists() and path not in self._declared_before:
+            if _exists(path) and path not in self._declared_before:
                 found.append(f"file written: {path} ({_remove_if_marked(path)})")
         return found
 
@@ -281,6 +297,6 @@ def final_sweep(places: Places, declared: tuple[str, ...]) -> list[str]:
     for effect in declared:
         if effect.startswith("file:"):
             path = places.expand(effect[5:])
-            if path.exists() and MARK in (_read(path) or b""):
+            if _exists(path) and MARK in (_read(path) or b""):
                 found.append(f"file written after the run: {path} ({_remove_if_marked(path)})")
     return found
