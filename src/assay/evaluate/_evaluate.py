@@ -16,9 +16,10 @@ from assay.candidates import scan_source
 from assay.errors import UserError
 from assay.evaluate._config import EvalConfig
 from assay.evaluate._contention import Contention, contention_warning
+from assay.evaluate._flags import plausibility_flags, timing_flags
 from assay.evaluate._outcome import Outcome
-from assay.evaluate._result import EvalResult, Flag, Roofline, Timing, Verdict
-from assay.evaluate._session import Block, Round, Session, pinned_cpu
+from assay.evaluate._result import EvalResult, Roofline, Timing, Verdict
+from assay.evaluate._session import Round, Session, pinned_cpu
 from assay.evaluate._zygote import Zygote
 from assay.tasks import Task, load_task
 from assay.timing import Speedup, paired_bootstrap
@@ -162,90 +163,6 @@ def _speedup(rounds: list[Round], config: EvalConfig, session: Session) -> Speed
     )
 
 
-def _clock_flag(rounds: list[Round], k: int) -> Flag | None:
-    """The candidate's own clock against the orchestrator's: time it spent but did not report.
-
-    The official samples are the orchestrator's, so a patched clock cannot buy a speedup; this flag says the
-    clock was patched. Both workers do the same small, fixed work outside the timed call (one output copy),
-    so per round the candidate's unexplained time should match the reference's (a trusted worker). On the CPU
-    both the samples and the workers' clocks are CPU time, which other processes' load does not inflate; on
-    CUDA pairing the two within each round cancels the load both saw. Flagged: a median excess over 5% of the
-    sample whose bootstrap lower bound is above 2.5% of it.
-    """
-    excess = np.array([(r.cand_s - r.cand.inner_s) - (r.ref_s - r.ref.inner_s) for r in rounds])
-    sample = float(np.median([r.cand_s for r in rounds]))
-    if not _significant(excess, max(1e-4 * k, 0.05 * sample), 0.025 * sample):
-        return None
-    inner = float(np.median([r.cand.inner_s for r in rounds]))
-    return Flag(
-        id="clock-mismatch",
-        evidence=(
-            f"the candidate reported {inner * 1e3:.3f} ms per sample but took {sample * 1e3:.3f} ms by the "
-            f"orchestrator's clock, {float(np.median(excess)) * 1e3:.3f} ms more unexplained time per sample "
-            "than the reference"
-        ),
-    )
-
-
-def _off_cpu_flag(rounds: list[Round], k: int) -> Flag | None:
-    """On the CPU: time the candidate spent off the CPU (sleeping, waiting) beyond what the reference did.
-
-    The official CPU-time samples leave out waiting, which for the reference is only waiting for a CPU other
-    processes hold. A candidate that waits more than that, in proportion to its running time, is waiting for
-    something it did not pay for; its CPU time would then overstate its speed. The fractions of wall time
-    spent off the CPU are compared within each round; flagged: a median excess over 10% whose bootstrap
-    lower bound is above 5%.
-    """
-    if not rounds or not rounds[0].cpu_clock:
-        return None
-
-    def off(block: Block) -> float:
-        return max(0.0, block.wall_s - block.cpu_s) / max(block.wall_s, 1e-9)
-
-    excess = np.array([off(r.cand) - off(r.ref) for r in rounds])
-    if not _significant(excess, 0.10, 0.05):
-        return None
-    wall = float(np.median([r.cand.wall_s for r in rounds]))
-    cpu = float(np.median([r.cand.cpu_s for r in rounds]))
-    return Flag(
-        id="off-cpu",
-        evidence=(
-            f"the candidate ran {cpu * 1e3:.3f} ms of CPU time per sample of {k} calls but took {wall * 1e3:.3f} ms "
-            f"of wall time; {float(np.median(excess)):.0%} more of its time was spent off the CPU than the "
-            "reference's, so its CPU time understates its cost"
-        ),
-    )
-
-
-def _significant(excess: np.ndarray, median_above: float, low_above: float) -> bool:
-    """A median of `excess` over `median_above` whose bootstrap 95% lower bound is over `low_above`."""
-    if float(np.median(excess)) <= median_above:
-        return False
-    resamples = np.random.default_rng(0).integers(0, excess.size, size=(1000, excess.size))
-    low = float(np.percentile(np.median(excess[resamples], axis=1), 2.5))
-    return low > low_above
-
-
-def _side_stream_flag(session: Session, rounds: list[Round]) -> Flag | None:
-    """On CUDA: work that finished after the current stream's end event (another stream, another thread).
-
-    The worker synchronizes the whole device before reading the host clock, so such work is in the host time
-    but not in the events. On the CPU both times are the same measurement and the gap is zero.
-    """
-    gaps = session.host_gaps[-len(rounds) :]
-    if not gaps:
-        return None
-    gap = float(np.median(gaps))
-    sample = float(np.median([r.cand.inner_s for r in rounds]))
-    if gap <= max(2e-4 * rounds[0].calls, sample):
-        return None
-    return Flag(
-        id="side-stream",
-        evidence=f"the device stayed busy {gap * 1e3:.3f} ms per sample after the timed stream's "
-        f"end event ({sample * 1e3:.3f} ms): work ran outside the timed stream",
-    )
-
-
 def _roofline(session: Session, ref_ms: float, cand_ms: float) -> Roofline | None:
     work = session.task.spec.work
     if work is None or (work.flops <= 0 and work.bytes <= 0):
@@ -277,28 +194,12 @@ def _result(
 ) -> EvalResult:
     ref_ms = float(np.median([r.ref_s for r in rounds])) / k * 1e3
     cand_ms = float(np.median([r.cand_s for r in rounds])) / k * 1e3
-    flags = list(session.flags)
-    for flag in (_clock_flag(rounds, k), _off_cpu_flag(rounds, k), _side_stream_flag(session, rounds)):
-        if flag is not None:
-            flags.append(flag)
-    if speedup.value > config.plausible_speedup:
-        flags.append(
-            Flag(
-                id="implausible-speedup",
-                evidence=f"{speedup.value:.1f}x exceeds the plausibility threshold of {config.plausible_speedup:g}x",
-            )
-        )
     roofline = _roofline(session, ref_ms, cand_ms)
-    if roofline is not None and roofline.candidate_fraction is not None and roofline.candidate_fraction > 1.25:
-        flags.append(
-            Flag(
-                id="below-roofline",
-                evidence=(
-                    f"{cand_ms:.4f} ms per call is below the machine's floor of {roofline.floor_ms:.4f} ms for the "
-                    "task's declared work: faster than the machine can go"
-                ),
-            )
-        )
+    flags = [
+        *session.flags,
+        *timing_flags(rounds, k, session.host_gaps[-len(rounds) :]),
+        *plausibility_flags(speedup.value, config.plausible_speedup, cand_ms, roofline),
+    ]
     timing = Timing(
         calls_per_sample=k,
         reference_ms=[r.ref_s * 1e3 for r in rounds],
