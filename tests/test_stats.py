@@ -1,4 +1,4 @@
-"""Paired bootstrap on the ratio of medians, and the decision rule."""
+"""The paired speedup and its bootstrap interval, and the decision rule."""
 
 import numpy as np
 import pytest
@@ -37,3 +37,23 @@ def test_bad_input_raises() -> None:
         paired_bootstrap([1.0], [1.0])
     with pytest.raises(ValueError):
         paired_bootstrap([1.0, 2.0], [1.0, 0.0])
+
+
+def test_pairing_cancels_a_machine_that_jumps_between_two_speeds() -> None:
+    rng = np.random.default_rng(5)
+    state = rng.choice([1.0, 1.8], size=200)  # the whole round runs slow or fast
+    ref = 5e-3 * state * (1 + 0.02 * rng.standard_normal(200))
+    cand = 5e-3 * state * (1 + 0.02 * rng.standard_normal(200))
+    s = paired_bootstrap(ref, cand, rng=np.random.default_rng(6))
+    assert abs(s.value - 1) < 0.01
+    assert s.halfwidth < 0.01
+
+
+def test_slowness_in_a_third_of_the_calls_is_charged() -> None:
+    rng = np.random.default_rng(7)
+    ref = 5e-3 * (1 + 0.02 * rng.standard_normal(100))
+    cand = ref * (1 + 0.02 * rng.standard_normal(100))
+    cand[rng.permutation(100)[:30]] *= 3  # a median of the rounds would not see these
+    s = paired_bootstrap(ref, cand, rng=np.random.default_rng(8))
+    assert s.value < 0.9
+    assert s.comparison(0.02) == "slower"

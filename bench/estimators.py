@@ -1,0 +1,93 @@
+"""Compares speedup estimators on the same A/A samples: which one stays near 1 with the narrowest interval.
+
+    python bench/estimators.py [--runs 10] [--save samples.json | --load samples.json]
+
+Runs `assay eval --json` on the ~5 ms task with the reference itself as the candidate, keeps every run's raw
+samples, then computes each estimator on the first 60, 100 and 200 rounds of each run: the point estimates
+(a perfect estimator gives 1.0), their spread across runs, and the mean half-width of a 2000-resample bootstrap
+interval over rounds. The evaluator's own choice is `assay.timing.paired_speedup`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).parent / "fixtures"
+TRIM = 0.2
+
+Estimator = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def _trimmed(values: np.ndarray) -> np.ndarray:
+    cut = int(TRIM * values.shape[-1])
+    ordered = np.sort(values, axis=-1)
+    return np.asarray(ordered[..., cut : values.shape[-1] - cut].mean(axis=-1))
+
+
+ESTIMATORS: dict[str, Estimator] = {
+    "ratio of medians": lambda r, c: np.median(r, -1) / np.median(c, -1),
+    "ratio of means": lambda r, c: r.mean(-1) / c.mean(-1),
+    "ratio of trimmed means": lambda r, c: _trimmed(r) / _trimmed(c),
+    "median paired log-ratio": lambda r, c: np.exp(np.median(np.log(r / c), -1)),
+    "trimmed paired log-ratio (assay)": lambda r, c: np.exp(_trimmed(np.log(r / c))),
+}
+
+
+def collect(runs: int) -> list[tuple[list[float], list[float]]]:
+    samples = []
+    for i in range(runs):
+        proc = subprocess.run(
+            [sys.executable, "-m", "assay", "eval", str(HERE / "matmul_task.py"), str(HERE / "same.py"), "--json"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        result = json.loads(proc.stdout)
+        timing = result["timing"]
+        samples.append((timing["reference_ms"], timing["candidate_ms"]))
+        print(f"run {i + 1}: {len(timing['reference_ms'])} rounds, reported {result['speedup']}", file=sys.stderr)
+    return samples
+
+
+def compare(samples: list[tuple[list[float], list[float]]]) -> None:
+    rng = np.random.default_rng(0)
+    longest = max(len(r) for r, _ in samples)
+    for n in (60, 100, 200):
+        if n > longest:
+            continue
+        print(f"\n# first {n} rounds of {len(samples)} A/A runs")
+        print(f"{'estimator':34} {'max |dev|':>9} {'sd':>7} {'mean +/-':>9}")
+        for name, estimate in ESTIMATORS.items():
+            points, halves = [], []
+            for ref_list, cand_list in samples:
+                ref, cand = np.array(ref_list[:n]), np.array(cand_list[:n])
+                idx = rng.integers(0, ref.size, size=(2000, ref.size))
+                value = float(estimate(ref, cand))
+                low, high = np.percentile(estimate(ref[idx], cand[idx]), [2.5, 97.5])
+                points.append(value)
+                halves.append((high - low) / 2 / value)
+            dev = np.abs(np.array(points) - 1)
+            print(f"{name:34} {dev.max():9.2%} {np.std(points):7.2%} {np.mean(halves):9.2%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--save", type=Path, help="write the collected samples here")
+    parser.add_argument("--load", type=Path, help="compare samples saved earlier instead of collecting")
+    args = parser.parse_args()
+    samples = json.loads(args.load.read_text()) if args.load else collect(args.runs)
+    if args.save:
+        args.save.write_text(json.dumps(samples))
+    compare(samples)
+
+
+if __name__ == "__main__":
+    main()
