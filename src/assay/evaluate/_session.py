@@ -289,13 +289,19 @@ class Session:
         return reply["calls"], int(reply["end"])
 
     def _feed(
-        self, worker: Worker, calls: list[dict[str, Any]], data: bytes, ask: Callable[[dict[str, Any]], dict[str, Any]]
+        self,
+        worker: Worker,
+        calls: list[dict[str, Any]],
+        data: bytes,
+        ask: Callable[[dict[str, Any]], dict[str, Any]],
+        after: Callable[[dict[str, Any]], None] | None = None,
     ) -> tuple[list[dict[str, Any]], float]:
         """Run a block one call at a time: each call's inputs reach the worker's channel only when it starts.
 
         A block handed over whole would put the later calls' inputs within the candidate's reach during the
         first call, and one batched pass over them would pass for several fast calls (exploits.md
-        cross-call-batch). The wall time is the sum of the calls' round trips, without our work between them.
+        cross-call-batch). `after` runs between a call's reply and the next call. The wall time is the sum of
+        the calls' round trips, without our work between them.
         """
         replies: list[dict[str, Any]] = []
         wall = 0.0
@@ -309,9 +315,8 @@ class Session:
             replies.append(reply)
             if "error" in reply:
                 break
-            if worker is self.cand:
-                self.at_return.append(worker.peek(call["out_offset"], call["out_nbytes"]))
-                self.threads_after = max(self.threads_after, self._settled_threads())
+            if after is not None:
+                after(call)
         return replies, wall
 
     def _run_reference(self, calls: list[dict[str, Any]], data: bytes) -> tuple[dict[str, Any], Block]:
@@ -337,12 +342,16 @@ class Session:
         def ask(request: dict[str, Any]) -> dict[str, Any]:
             return self._candidate_request(request, min(self.deadline, time.monotonic() + per_call), "during a call")
 
+        def capture(call: dict[str, Any]) -> None:
+            # The output at its call's return, before the next call starts; read again once the candidate is
+            # frozen (_check_candidate). Threads still alive now outlived the call.
+            self.at_return.append(cand.peek(call["out_offset"], call["out_nbytes"]))
+            self.threads_after = max(self.threads_after, self._settled_threads())
+
         # The CPU clock is read while the candidate is frozen: all it runs from here to the last reply counts.
-        # Each output is captured at its call's return, before the next call starts; it is read again once the
-        # candidate is frozen (_check_candidate).
         cpu0 = cand.cpu_time()
         cand.resume()
-        replies, wall = self._feed(cand, calls, data, ask)
+        replies, wall = self._feed(cand, calls, data, ask, capture)
         # Frozen, and off the CPU: only then is its CPU clock exact (a candidate thread that kept running
         # after the reply would otherwise hide up to a scheduler tick). Whatever ran after the reply counts
         # against it; if it cannot be brought off the CPU, the block's wall time is its sample.
