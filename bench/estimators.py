@@ -19,24 +19,18 @@ from pathlib import Path
 
 import numpy as np
 
+from assay.timing import trimmed_mean
+
 HERE = Path(__file__).parent / "fixtures"
-TRIM = 0.2
 
 Estimator = Callable[[np.ndarray, np.ndarray], np.ndarray]
-
-
-def _trimmed(values: np.ndarray) -> np.ndarray:
-    cut = int(TRIM * values.shape[-1])
-    ordered = np.sort(values, axis=-1)
-    return np.asarray(ordered[..., cut : values.shape[-1] - cut].mean(axis=-1))
-
 
 ESTIMATORS: dict[str, Estimator] = {
     "ratio of medians": lambda r, c: np.median(r, -1) / np.median(c, -1),
     "ratio of means": lambda r, c: r.mean(-1) / c.mean(-1),
-    "ratio of trimmed means": lambda r, c: _trimmed(r) / _trimmed(c),
+    "ratio of trimmed means": lambda r, c: trimmed_mean(r) / trimmed_mean(c),
     "median paired log-ratio": lambda r, c: np.exp(np.median(np.log(r / c), -1)),
-    "trimmed paired log-ratio (assay)": lambda r, c: np.exp(_trimmed(np.log(r / c))),
+    "trimmed paired log-ratio (assay)": lambda r, c: np.exp(trimmed_mean(np.log(r / c))),
 }
 
 

@@ -45,7 +45,7 @@ class Speedup:
 TRIM = 0.2  # of the rounds, at each end
 
 
-def _trimmed_mean(values: np.ndarray) -> np.ndarray:
+def trimmed_mean(values: np.ndarray) -> np.ndarray:
     """The mean of the middle values along the last axis, `TRIM` of them cut at each end."""
     n = values.shape[-1]
     cut = int(TRIM * n)
@@ -55,7 +55,7 @@ def _trimmed_mean(values: np.ndarray) -> np.ndarray:
 
 def paired_speedup(reference: np.ndarray, candidate: np.ndarray) -> float:
     """exp of the trimmed mean of the per-round log-ratios log(reference / candidate)."""
-    return float(np.exp(_trimmed_mean(np.log(np.asarray(reference) / np.asarray(candidate)))))
+    return float(np.exp(trimmed_mean(np.log(np.asarray(reference) / np.asarray(candidate)))))
 
 
 def paired_bootstrap(
@@ -79,8 +79,8 @@ def paired_bootstrap(
     gen = rng if rng is not None else np.random.default_rng()
     logs = np.log(ref / cand)
     idx = gen.integers(0, ref.size, size=(resamples, ref.size))
-    low, high = np.exp(np.percentile(_trimmed_mean(logs[idx]), [2.5, 97.5]))
-    value = float(np.exp(_trimmed_mean(logs)))
+    low, high = np.exp(np.percentile(trimmed_mean(logs[idx]), [2.5, 97.5]))
+    value = paired_speedup(ref, cand)
     return Speedup(value=value, low=float(min(low, value)), high=float(max(high, value)), rounds=int(ref.size))
 
 
