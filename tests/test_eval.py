@@ -217,3 +217,56 @@ def test_a_task_whose_own_code_fails_is_a_user_error_not_a_verdict() -> None:
     r = _cli("eval", str(EVAL / "task_oom.py"), str(EVAL / "identity.py"))
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "the task's Model fails" in r.stderr or "worker died" in r.stderr, r.stderr
+
+
+def test_the_zygote_started_early_is_adopted_by_the_next_evaluator() -> None:
+    from assay.evaluate import _zygote
+
+    _zygote.start_early()
+    early = _zygote._early[0]
+    with Evaluator() as evaluator:
+        assert evaluator._zygote is early
+        assert _zygote.adopt_early() is None  # taken once
+        r = evaluator.evaluate(TASK, EVAL / "honest.py", QUICK)
+        assert r.verdict == "verified", r.message
+
+
+@pytest.mark.parametrize(
+    ("args", "evaluates"),
+    [
+        (["eval", "t.py", "c.py"], True),
+        (["bench", "suite", "dir"], True),
+        (["tasks", "check", "tasks"], True),
+        (["tasks", "list"], False),
+        (["eval", "--help"], False),
+        (["machine"], False),
+        ([], False),
+    ],
+)
+def test_only_commands_that_evaluate_start_a_zygote_early(args: list[str], evaluates: bool) -> None:
+    from assay.__main__ import _evaluates
+
+    assert _evaluates(args) is evaluates
+
+
+def test_a_user_error_after_the_early_start_leaves_no_zygote_behind() -> None:
+    before = _zygotes()
+    r = _cli("eval", str(TASK), str(EVAL / "no_such_candidate.py"))
+    assert r.returncode == 2 and "candidate not found" in r.stderr, r.stderr
+    deadline = time.monotonic() + 5
+    while (left := _zygotes() - before) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left, f"zygote(s) {left} outlived the command"
+
+
+def _zygotes() -> set[int]:
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and _running(int(entry)):
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    if b"assay.worker.zygote" in f.read():
+                        found.add(int(entry))
+            except OSError:
+                continue
+    return found

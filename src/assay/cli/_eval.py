@@ -68,7 +68,7 @@ def eval_command(
     """
     from assay.tasks import load_task
 
-    evaluator = Evaluator()  # starts the zygote now: torch imports while the task is read
+    evaluator = Evaluator()  # adopts the zygote `assay.__main__` started, or starts one: torch imports now
     try:
         loaded = load_task(task)
         chosen = parse_sizes(sizes)

@@ -12,24 +12,26 @@ from assay.sandbox import Limits
 class EvalConfig:
     """Options of one evaluation.
 
-    The timing defaults follow measurement.md: interleaved rounds with randomized order, one thread, samples
-    of at least 1 ms, the speedup from the rounds' paired log-ratios with a bootstrap interval
+    The timing defaults follow measurement.md: interleaved rounds in random, pairwise balanced order, one
+    thread, samples of at least 1 ms, the speedup from the rounds' paired log-ratios with a bootstrap interval
     (`assay.timing`). The stopping rule adds rounds (up to `max_rounds` or `timing_budget_s`) until the
     interval's half-width is under `target_halfwidth`. At the noise measured on a quiet machine of this kind
-    (per-round log-ratio sd about 0.02 for 5-50 ms ops) `min_rounds` already gives +/-1%; on a noisy day (sd
-    0.10-0.16, a neighbour on the sibling hyperthread) 200 rounds give about +/-1.2%. The target is 1%, not
-    the 2% noise floor, because processes running the same code also differ by about 0.6% (sd) between them,
-    which no number of rounds in one process removes: the point estimate needs the margin for an A/A run
-    never to reach "faster".
+    (per-round log-ratio sd about 0.02 for 5-50 ms ops) `min_rounds` already gives +/-1%. On a noisy day (sd
+    0.07-0.13, a neighbour on the sibling hyperthread) about 100 rounds give +/-1.2-1.5%, and more rounds
+    stop paying: separate evaluations of the same code differ by about 0.6% (sd) whatever their length (A/A
+    on matmul_task, 22 evaluations of 200 rounds each, recomputed on their first n rounds: sd 0.85% at 80,
+    0.66% at 100, 0.61% at 150, 0.63% at 200), so an interval much narrower than that would overstate what
+    is known. The target is 1%, not the 2% noise floor, so that the same spread never takes an A/A run to
+    "faster".
     """
 
     timeout_s: float = 300.0
     sizes: Mapping[str, int] = field(default_factory=dict)
     min_rounds: int = 20
-    max_rounds: int = 200
+    max_rounds: int = 100
     target_halfwidth: float = 0.01
     timing_budget_s: float = 2.0  # seconds of timed work per side, at most
-    warmup_s: float = 0.2  # per side; first calls (lazy init, caches) are checked but not timed
+    warmup_s: float = 0.1  # per side; first calls (lazy init, caches) are checked but not timed
     min_block_s: float = 1e-3  # a sample is a block of calls lasting at least this long
     max_block_calls: int = 64
     block_bytes: int = 64 << 20  # data of one block in the memfds; well under the sandbox's 256 MiB file limit

@@ -20,7 +20,7 @@ from assay.evaluate._flags import plausibility_flags, timing_flags
 from assay.evaluate._outcome import Outcome
 from assay.evaluate._result import EvalResult, Roofline, Timing, Verdict
 from assay.evaluate._session import Round, Session, pinned_cpu
-from assay.evaluate._zygote import Zygote
+from assay.evaluate._zygote import Zygote, adopt_early
 from assay.tasks import Task, load_task
 from assay.timing import Speedup, paired_bootstrap
 
@@ -29,7 +29,7 @@ class Evaluator:
     """Evaluates candidates; keeps one zygote warm across evaluations (start it early: torch takes ~1.5 s)."""
 
     def __init__(self) -> None:
-        self._zygote: Zygote | None = Zygote()
+        self._zygote: Zygote | None = adopt_early() or Zygote()
 
     def evaluate(self, task: Task | str | Path, candidate: str | Path, config: EvalConfig | None = None) -> EvalResult:
         """Evaluate `candidate` (a file defining ModelNew) on `task`.
@@ -119,15 +119,17 @@ def _measure(session: Session, config: EvalConfig) -> EvalResult:
     rounds: list[Round] = []
     speedup: Speedup | None = None
     contention = Contention(session.own_pids())
+    session.orders.clear()  # the timed rounds come in pairs of opposite order; the rules below stop after a pair
     while True:
         rounds.append(session.run_round(None, k))
         n = len(rounds)
         spent = min(sum(r.ref_s for r in rounds), sum(r.cand_s for r in rounds))
-        if n >= config.min_rounds and (n % 10 == 0 or spent >= config.timing_budget_s or n >= config.max_rounds):
+        enough = n % 2 == 0 and (n >= config.max_rounds or spent >= config.timing_budget_s)
+        if n >= config.min_rounds and (n % 10 == 0 or enough):
             speedup = _speedup(rounds, config, session)
             if speedup.halfwidth <= config.target_halfwidth:
                 break
-        if n >= config.max_rounds or spent >= config.timing_budget_s or (n >= 5 and _late(session, 0.25)):
+        if enough or (n >= 5 and _late(session, 0.25)):
             break
     if speedup is None or speedup.rounds != len(rounds):
         speedup = _speedup(rounds, config, session)
@@ -196,7 +198,6 @@ def _result(
     cand_ms = float(np.median([r.cand_s for r in rounds])) / k * 1e3
     roofline = _roofline(session, ref_ms, cand_ms)
     flags = [
-        *session.flags,
         *timing_flags(rounds, k, session.host_gaps[-len(rounds) :]),
         *plausibility_flags(speedup.value, config.plausible_speedup, cand_ms, roofline),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import select
@@ -132,3 +133,27 @@ class Zygote:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_early: list[Zygote] = []
+
+
+def start_early() -> None:
+    """Start a zygote now, for the next `Evaluator` of this process to adopt.
+
+    The command line calls this before its own imports (click, rich, pydantic: about 0.4 s), which then run
+    while the zygote imports torch. An unadopted zygote is closed at exit.
+    """
+    if not _early:
+        _early.append(Zygote())
+        atexit.register(_close_early)
+
+
+def adopt_early() -> Zygote | None:
+    """The zygote `start_early` started, if no evaluator has taken it yet."""
+    return _early.pop() if _early else None
+
+
+def _close_early() -> None:
+    while _early:
+        _early.pop().close()
