@@ -138,3 +138,27 @@ def test_a_real_quick_measurement(cache_home: Path) -> None:
     assert all(v > 1e6 for v in one.flops_per_s.values())
     assert load_cached() == profile
     assert isinstance(profile.peaks[0], Peak)
+
+
+def test_a_busy_neighbour_during_the_measurement_is_counted_and_warned_about(cache_home: Path) -> None:
+    # A real spin loop beside a real quick measurement: its CPU time is the neighbour's, not the measurement's.
+    import subprocess
+    import sys
+
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        profile = measure(refresh=True, quick=True)
+    finally:
+        spinner.kill()
+        spinner.wait()
+    assert profile.foreign_cpus > 0.5, profile.foreign_cpus
+    table = CliRunner().invoke(machine, [])
+    assert table.exit_code == 0
+    assert "CPUs busy while measuring" in " ".join(table.stdout.split())  # however rich wraps it
+
+
+def test_a_quiet_profile_carries_no_warning(cache_home: Path) -> None:
+    cache_path().parent.mkdir(parents=True)
+    cache_path().write_text(fake_profile(foreign_cpus=0.01).model_dump_json())
+    table = CliRunner().invoke(machine, [])
+    assert table.exit_code == 0 and "busy while" not in " ".join(table.stdout.split())

@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from assay.cli._common import one_line_errors
-from assay.machine import MachineProfile, cache_path, load_cached, measure
+from assay.machine import BUSY_CPUS, MachineProfile, cache_path, load_cached, measure
 
 
 def render_profile(profile: MachineProfile, console: Console) -> None:
@@ -29,10 +29,10 @@ def render_profile(profile: MachineProfile, console: Console) -> None:
         f"[dim]measured {profile.measured_at:%Y-%m-%d %H:%M} UTC in {profile.measure_seconds:.1f} s; "
         f"cached at {cache_path()}[/]"
     )
-    if profile.load_average > 0.5:
+    if profile.foreign_cpus >= BUSY_CPUS:
         console.print(
-            f"[yellow]the load average was {profile.load_average:.2f} while measuring: other work was "
-            "running, so these peaks are likely low; run `assay machine --refresh` on a quiet machine[/]"
+            f"[yellow]other processes kept {profile.foreign_cpus:.2f} CPUs busy while measuring, so these peaks "
+            "are likely low; run `assay machine --refresh` on a quiet machine[/]"
         )
 
 

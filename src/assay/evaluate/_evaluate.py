@@ -15,12 +15,12 @@ import numpy as np
 from assay.candidates import scan_source
 from assay.errors import UserError
 from assay.evaluate._config import EvalConfig
-from assay.evaluate._contention import Contention, contention_warning
 from assay.evaluate._flags import plausibility_flags, timing_flags
 from assay.evaluate._outcome import Outcome
 from assay.evaluate._result import EvalResult, Roofline, Timing, Verdict
 from assay.evaluate._session import Round, Session, pinned_cpu
 from assay.evaluate._zygote import Zygote, adopt_early
+from assay.machine import Contention, contention_warning, load_cached, roofline_floor_s
 from assay.tasks import Task, load_task
 from assay.timing import Speedup, paired_bootstrap
 
@@ -169,14 +169,10 @@ def _roofline(session: Session, ref_ms: float, cand_ms: float) -> Roofline | Non
     work = session.task.spec.work
     if work is None or (work.flops <= 0 and work.bytes <= 0):
         return None
-    try:
-        from assay import machine
-    except ImportError:
-        return None
-    profile = machine.load_cached()
+    profile = load_cached()
     if profile is None:
         return None
-    floor_s = machine.roofline_floor_s(profile, work.flops, work.bytes, session.task.spec.dtype, 1)
+    floor_s = roofline_floor_s(profile, work.flops, work.bytes, session.task.spec.dtype, 1)
     if floor_s <= 0:
         return None
     return Roofline(

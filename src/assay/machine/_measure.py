@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 import torch
 
+from assay.machine._contention import Contention
+
 # 64 Mi float32 per array (256 MiB): far beyond any CPU's last-level cache, so the copy streams from DRAM.
 _BW_ELEMENTS = 64 * 1024 * 1024
 _QUICK_BW_ELEMENTS = 4 * 1024 * 1024
@@ -109,8 +111,18 @@ def main(argv: list[str]) -> int:
     quick = "--quick" in argv
     start = time.perf_counter()
     load = os.getloadavg()[0]
+    contention = Contention([os.getpid()])
     peaks = measure_peaks(quick)
-    print(json.dumps({"peaks": peaks, "measure_seconds": time.perf_counter() - start, "load_average": load}))
+    print(
+        json.dumps(
+            {
+                "peaks": peaks,
+                "measure_seconds": time.perf_counter() - start,
+                "load_average": load,
+                "foreign_cpus": contention.foreign_cpus(),
+            }
+        )
+    )
     return 0
 
 

@@ -44,9 +44,11 @@ class MachineProfile(BaseModel):
     hostname: str
     measured_at: datetime
     measure_seconds: float
-    # One-minute load average when the measurement started: above ~0.5 on a small machine, a neighbour
-    # was busy and the peaks (the multi-threaded ones above all) are likely understated.
+    # One-minute load average when the measurement started (a diagnostic: it lags by a minute).
     load_average: float = 0.0
+    # CPUs' worth of other processes' work during the measurement (`Contention`): from about 0.15 on, a
+    # neighbour was busy and the peaks (the multi-threaded ones above all) are likely understated.
+    foreign_cpus: float = 0.0
     peaks: tuple[Peak, ...]
 
     def peak(self, threads: int = 1) -> Peak:

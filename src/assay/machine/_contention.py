@@ -1,10 +1,11 @@
-"""Was the machine quiet while we timed? CPU time other processes took during the timed rounds.
+"""Was the machine quiet while we measured? CPU time other processes took meanwhile.
 
 On a small machine a busy neighbour roughly doubles the time of a torch op (measurement.md 4.5): the two
 vCPUs share a core. CPU-time samples leave out the time a worker waits for its CPU, but not that slowdown,
 and bursts of it do not cancel out over a few dozen rounds. Interleaving keeps the comparison fair on
 average, but the interval may no longer cover the error; the result then carries a warning, as pyperf warns
 about unstable runs. This is about the machine, never about the candidate, so it is not an integrity flag.
+`assay machine` uses the same count for its peaks: the load average lags by a minute, this does not.
 """
 
 from __future__ import annotations
@@ -50,7 +51,10 @@ class Contention:
         return max(0.0, (busy - own) / _HZ / elapsed)
 
 
-def contention_warning(foreign: float, threshold: float = 0.15) -> str | None:
+BUSY_CPUS = 0.15  # other processes' work, in CPUs, from which a measurement is not to be trusted
+
+
+def contention_warning(foreign: float, threshold: float = BUSY_CPUS) -> str | None:
     if foreign < threshold:
         return None
     return (
