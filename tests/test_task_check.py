@@ -115,6 +115,23 @@ def test_task_code_that_crashes_the_probe_is_rejected(results: dict[str, CheckRe
     assert "tuple" in results["prints_then_tuple"].message
 
 
+def test_task_code_in_the_probe_sees_no_secret_and_the_workers_allocator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The probe runs task code with the workers' environment: an allow-list, and malloc thresholds fixed as in
+    # every worker (the times it measures must be the ones an evaluation sees).
+    monkeypatch.setenv("ASSAY_TEST_API_KEY", "sk-not-for-task-code")
+    (tmp_path / "envtask").mkdir()
+    (tmp_path / "envtask" / "task.py").write_text(
+        "import os\n"
+        "assert 'ASSAY_TEST_API_KEY' not in os.environ, 'the secret reached task code'\n"
+        "assert os.environ.get('MALLOC_MMAP_THRESHOLD_'), 'the allocator is not the workers\\' one'\n"
+        + (BAD / "_good" / "task.py").read_text()
+    )
+    result = check_task(load_task(tmp_path / "envtask"), CheckConfig(evaluate_solutions=False))
+    assert result.ok, result
+
+
 @pytest.mark.slow
 def test_good_solutions_verify() -> None:
     result = check_task(load_task(BAD / "_good_solutions"), CheckConfig(eval_config=QUICK_EVAL))

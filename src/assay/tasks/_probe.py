@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any
 
 from assay.errors import WorkerError, WorkerTimeout
+from assay.evaluate._zygote import clean_environment
 
 # Beyond the job's own deadline: time for the worker to kill a child and answer.
 _GRACE_S = 30.0
@@ -23,9 +24,10 @@ class ProbeSession:
     """One probe worker process (torch imported once), reused for every job of a command."""
 
     def __init__(self) -> None:
-        env = dict(os.environ)
-        # One thread for every library, as the evaluator times references (measurement.md section 1.1).
-        env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+        # The workers' environment: an allow-list (task code gets no API keys), one thread for every library
+        # and fixed malloc thresholds, so that the times measured here are the ones an evaluation will see.
+        env = clean_environment()
+        env.update(OPENBLAS_NUM_THREADS="1")
         # Kept for the session's life and closed in close(): where task prints and worker tracebacks go.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
         self._proc = subprocess.Popen(
