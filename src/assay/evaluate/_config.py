@@ -16,20 +16,20 @@ class EvalConfig:
     thread, samples of at least 1 ms, the speedup from the rounds' paired log-ratios with a bootstrap interval
     (`assay.timing`). The stopping rule adds rounds (up to `max_rounds` or `timing_budget_s`) until the
     interval's half-width is under `target_halfwidth`. At the noise measured on a quiet machine of this kind
-    (per-round log-ratio sd about 0.02 for 5-50 ms ops) `min_rounds` already gives +/-1%. On a noisy day (sd
-    0.07-0.13, a neighbour on the sibling hyperthread) about 100 rounds give +/-1.2-1.5%, and more rounds
-    stop paying: separate evaluations of the same code differ by about 0.6% (sd) whatever their length (A/A
-    on matmul_task, 22 evaluations of 200 rounds each, recomputed on their first n rounds: sd 0.85% at 80,
-    0.66% at 100, 0.61% at 150, 0.63% at 200), so an interval much narrower than that would overstate what
-    is known. The target is 1%, not the 2% noise floor, so that the same spread never takes an A/A run to
-    "faster".
+    (per-round log-ratio sd about 0.02 for 5-50 ms ops) `min_rounds` already gives +/-1%. On noisy days (sd
+    0.07-0.15, a neighbour on the sibling hyperthread) it takes 100-200 rounds. The target is 1.25% because
+    separate evaluations of the same code differ by about 0.6% (sd) however long they run (A/A on
+    matmul_task, 20 evaluations of 200 rounds each recomputed on their first n rounds: sd 0.64% at 100, 0.65%
+    at 150, 0.64% at 200, while the intervals went on narrowing from +/-1.27% to +/-0.88%): an interval
+    narrower than 1.96 x 0.64% claims more than is known, and a wider one still has rounds to gain. The cap
+    of 200 is for the noisiest hours, when 100 rounds leave +/-1.5-2.3% and an A/A point can stray past 2%.
     """
 
     timeout_s: float = 300.0
     sizes: Mapping[str, int] = field(default_factory=dict)
     min_rounds: int = 20
-    max_rounds: int = 100
-    target_halfwidth: float = 0.01
+    max_rounds: int = 200
+    target_halfwidth: float = 0.0125
     timing_budget_s: float = 2.0  # seconds of timed work per side, at most
     warmup_s: float = 0.1  # per side; first calls (lazy init, caches) are checked but not timed
     min_block_s: float = 1e-3  # a sample is a block of calls lasting at least this long

@@ -165,7 +165,7 @@ class _Solutions:
             if self._evaluator is None:
                 self._evaluator = Evaluator()
             # The checker needs the verdict, not a precise speedup: a few timing rounds are enough, and the
-            # evaluator's defaults (up to 100 rounds) cost a minute or more per solution on a busy machine.
+            # evaluator's defaults (up to 200 rounds) cost a minute or more per solution on a busy machine.
             base = self._config.eval_config or EvalConfig(
                 timeout_s=self._config.eval_timeout_s, min_rounds=6, max_rounds=20, timing_budget_s=0.5, warmup_s=0.05
             )
