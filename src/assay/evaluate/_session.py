@@ -327,7 +327,7 @@ class Session:
         seeds = [secrets.randbits(63) for _ in range(k)]
         self._trusted_send(gen, {"op": "gen", "seeds": seeds, "sizes": sizes, "offset": 0})
 
-    def generate_ahead(self, sizes: dict[str, int] | None, k: int) -> None:
+    def _generate_ahead(self, sizes: dict[str, int] | None, k: int) -> None:
         """Have the generator make the next round's inputs while this round's outputs are checked.
 
         Called once both sides' calls are over, so the generator (on the other CPU) never runs beside a
@@ -442,7 +442,7 @@ class Session:
         cand_reply, cand_block = self._run_candidate(cand_calls, data)
         if not ref_first:
             ref_reply, ref_block = self._run_reference(ref_calls, data)
-        self.generate_ahead(sizes, k)  # a guess: most rounds are like the one before
+        self._generate_ahead(sizes, k)  # a guess: most rounds are like the one before
         checks.inputs(data, inputs, sizes)  # first: a flag outranks an incorrect output
         checks.block(cand_reply, ref_reply, ref_calls, cand_calls, self.at_return, self.threads_after, sizes)
         self.host_gaps.append(_reported(cand_reply, "host_times") - cand_block.inner_s)
