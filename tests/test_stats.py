@@ -1,9 +1,11 @@
 """The paired speedup and its bootstrap interval, and the decision rule."""
 
+import math
+
 import numpy as np
 import pytest
 
-from assay.timing import Speedup, paired_bootstrap
+from assay.timing import Speedup, approx_halfwidth, paired_bootstrap
 
 
 def test_known_ratio_is_recovered_with_a_tight_interval() -> None:
@@ -57,3 +59,38 @@ def test_slowness_in_a_third_of_the_calls_is_charged() -> None:
     s = paired_bootstrap(ref, cand, rng=np.random.default_rng(8))
     assert s.value < 0.9
     assert s.comparison(0.02) == "slower"
+
+
+@pytest.mark.parametrize("n", [20, 60, 200])
+def test_the_cheap_half_width_tracks_the_bootstrap(n: int) -> None:
+    # Heavy-tailed log-ratios, like a noisy machine's: a few rounds with a stall on one side.
+    rng = np.random.default_rng(n)
+    ref = 5e-3 * np.exp(0.05 * rng.standard_normal(n))
+    cand = 5e-3 * np.exp(0.05 * rng.standard_normal(n))
+    cand[rng.permutation(n)[: n // 10]] *= 1.5
+    boot = paired_bootstrap(ref, cand, resamples=4000, rng=np.random.default_rng(n + 1)).halfwidth
+    # Below the bootstrap costs only an extra bootstrap; above it would end a run late, so that side is tight.
+    assert 0.7 * boot < approx_halfwidth(ref, cand) < 1.1 * boot
+
+
+def test_the_cheap_half_width_needs_three_rounds() -> None:
+    assert approx_halfwidth([1.0, 2.0], [1.0, 2.0]) == float("inf")
+
+
+def test_widening_adds_the_between_runs_spread_in_quadrature() -> None:
+    s = Speedup(value=1.0, low=0.99, high=1.01, rounds=100)
+    w = s.widened(0.0046)
+    assert w.value == s.value and w.rounds == s.rounds
+    # sqrt(0.01^2 + (1.96 x 0.0046)^2) = 0.0134 on the log scale, at each end.
+    assert w.low == pytest.approx(math.exp(-math.hypot(math.log(1 / 0.99), 1.96 * 0.0046)))
+    assert w.high == pytest.approx(math.exp(math.hypot(math.log(1.01), 1.96 * 0.0046)))
+    assert 0.0133 < w.halfwidth < 0.0136
+    assert s.widened(0.0) == s
+
+
+def test_a_narrow_interval_just_above_one_is_no_longer_faster_once_widened() -> None:
+    # An A/A run seen here: 140 rounds gave this run's own interval, which excluded 1.
+    s = Speedup(value=1.0123, low=1.0004, high=1.0253, rounds=200)
+    assert s.low > 1
+    assert s.widened(0.0046).low < 1
+    assert s.widened(0.0046).comparison(0.0) == "no measurable difference"

@@ -14,20 +14,27 @@ class EvalConfig:
 
     The timing defaults follow measurement.md: interleaved rounds in random, pairwise balanced order, one
     thread, samples of at least 1 ms, the speedup from the rounds' paired log-ratios with a bootstrap interval
-    (`assay.timing`). The stopping rule adds rounds (up to `max_rounds` or `timing_budget_s`) until the
-    interval's half-width is under `target_halfwidth`. At the noise measured on a quiet machine of this kind
-    (per-round log-ratio sd about 0.02 for 5-50 ms ops) `min_rounds` already gives +/-1%. On noisy days (sd
-    0.07-0.15, a neighbour on the sibling hyperthread) it takes 100-200 rounds. The target is 1.25% because
-    separate evaluations of the same code differ by about 0.6% (sd) however long they run (A/A on
-    matmul_task, 20 evaluations of 200 rounds each recomputed on their first n rounds: sd 0.64% at 100, 0.65%
-    at 150, 0.64% at 200, while the intervals went on narrowing from +/-1.27% to +/-0.88%): an interval
-    narrower than 1.96 x 0.64% claims more than is known, and a wider one still has rounds to gain. The cap
-    of 200 is for the noisiest hours, when 100 rounds leave +/-1.5-2.3% and an A/A point can stray past 2%.
+    (`assay.timing`). The stopping rule adds rounds, looking after every pair, until the interval's half-width
+    is under `target_halfwidth` (or `max_rounds` or `timing_budget_s` is reached). The per-round log-ratio sd
+    on this kind of machine is 0.03-0.06 in calm hours and up to 0.10-0.15 in noisy ones (a neighbour on the
+    sibling hyperthread): 50-200 rounds.
+
+    The target is 1.25% because separate evaluations of the same code differ by about 0.6% (sd) however long
+    they run (A/A on matmul_task, 20 evaluations of 200 rounds each recomputed on their first n rounds: sd
+    0.64% at 100, 0.65% at 150, 0.64% at 200, while the intervals went on narrowing from +/-1.27% to
+    +/-0.88%): an interval narrower than 1.96 x 0.64% claims more than is known, and a wider one still has
+    rounds to gain. The cap of 200 is for the noisiest hours, when 100 rounds leave +/-1.5-2.3% and an A/A
+    point can stray past 2%. Of those 0.64%, 0.46% is not sampling noise within a run (the 200-round intervals
+    imply a within-run sd of 0.45%; the two halves of one run correlated at 0.54 over 40 A/A runs): the
+    reported interval adds it in quadrature (`between_runs_sd`), so that it covers what another evaluation
+    would find and not only this run's rounds. `min_rounds` is 50 because the half-width of a few rounds is itself too noisy to
+    stop on: with 20, an A/A run stopped after 26 rounds at 1.0193 [1.0070, 1.0312], an interval that
+    excluded the truth.
     """
 
     timeout_s: float = 300.0
     sizes: Mapping[str, int] = field(default_factory=dict)
-    min_rounds: int = 20
+    min_rounds: int = 50
     max_rounds: int = 200
     target_halfwidth: float = 0.0125
     timing_budget_s: float = 2.0  # seconds of timed work per side, at most
@@ -38,6 +45,7 @@ class EvalConfig:
     construct_timeout_s: float = 180.0  # import + constructor, compilers included
     call_timeout_s: float = 10.0  # a single call may take max(this, 50 x the reference's call)
     plausible_speedup: float = 10.0  # KernelBench's excessive-speedup threshold
+    between_runs_sd: float = 0.0046  # log-speedup sd between evaluations that rounds cannot shrink (see above)
     noise_floor: float = 0.02  # "faster" needs the interval above 1 and the speedup at least 1 + this
     device: str = "cpu"  # "cuda" or "cuda:N": CUDA events, device-wide sync, L2 flush (see worker/_clocks.py)
     cpu: int | None = None  # CPU both workers are pinned to; None: the last CPU

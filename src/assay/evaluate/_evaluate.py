@@ -22,7 +22,7 @@ from assay.evaluate._session import Round, Session, pinned_cpu
 from assay.evaluate._zygote import Zygote, adopt_early
 from assay.machine import Contention, contention_warning, load_cached, roofline_floor_s
 from assay.tasks import Task, load_task
-from assay.timing import Speedup, paired_bootstrap
+from assay.timing import Speedup, approx_halfwidth, paired_bootstrap
 
 
 class Evaluator:
@@ -125,7 +125,7 @@ def _measure(session: Session, config: EvalConfig) -> EvalResult:
         n = len(rounds)
         spent = min(sum(r.ref_s for r in rounds), sum(r.cand_s for r in rounds))
         enough = n % 2 == 0 and (n >= config.max_rounds or spent >= config.timing_budget_s)
-        if n >= config.min_rounds and (n % 10 == 0 or enough):
+        if n >= config.min_rounds and n % 2 == 0 and (enough or _near_target(rounds, config)):
             speedup = _speedup(rounds, config, session)
             if speedup.halfwidth <= config.target_halfwidth:
                 break
@@ -154,6 +154,16 @@ def _calls_for(seconds: float, call_s: float, cap: int) -> int:
 def _late(session: Session, fraction: float) -> bool:
     """True when less than `fraction` of the whole time budget is left."""
     return session.deadline - time.monotonic() < fraction * session.config.timeout_s
+
+
+def _near_target(rounds: list[Round], config: EvalConfig) -> bool:
+    """Whether the bootstrap is worth running: the cheap estimate of its half-width is within 10% of the target.
+
+    Looking at every pair of rounds instead of every tenth round ends a run on average 4 rounds sooner, and
+    skips most bootstraps (5-10 ms each at 100-200 rounds).
+    """
+    estimate = approx_halfwidth([r.ref_s for r in rounds], [r.cand_s for r in rounds])
+    return estimate <= 1.1 * config.target_halfwidth
 
 
 def _speedup(rounds: list[Round], config: EvalConfig, session: Session) -> Speedup:
@@ -190,6 +200,7 @@ def _result(
     k: int,
     speedup: Speedup,
 ) -> EvalResult:
+    speedup = speedup.widened(config.between_runs_sd)  # the stopping rule saw this run's spread alone
     ref_ms = float(np.median([r.ref_s for r in rounds])) / k * 1e3
     cand_ms = float(np.median([r.cand_s for r in rounds])) / k * 1e3
     roofline = _roofline(session, ref_ms, cand_ms)
