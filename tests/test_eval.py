@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -201,6 +202,28 @@ def test_killing_the_orchestrator_leaves_no_worker_behind() -> None:
     while (alive := [pid for pid in tree if _running(pid)]) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not alive, f"processes {alive} outlived the orchestrator"
+
+
+def test_a_hangup_the_user_ignores_does_not_kill_the_candidate() -> None:
+    # `nohup assay bench ... &` and then logging out: the hangup reaches every process of the job. The sandbox's
+    # relays used to reset SIGHUP to its default and die of it, which read as a crash of an honest candidate.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assay", "eval", str(TASK), str(EVAL / "honest.py"), "--json", "--timeout", "120"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),  # what nohup does before it execs
+    )
+    hangups = 0
+    while proc.poll() is None:  # through every phase: zygote, sandboxes starting, construction, timed rounds
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGHUP)
+            hangups += 1
+        time.sleep(0.1)
+    out, err = proc.communicate()
+    assert hangups >= 10
+    assert proc.returncode == 0, err.decode()[-500:]
+    assert json.loads(out)["verdict"] == "verified"
 
 
 def _running(pid: int) -> bool:

@@ -27,9 +27,9 @@ class EvalConfig:
     point can stray past 2%. Of those 0.64%, 0.46% is not sampling noise within a run (the 200-round intervals
     imply a within-run sd of 0.45%; the two halves of one run correlated at 0.54 over 40 A/A runs): the
     reported interval adds it in quadrature (`between_runs_sd`), so that it covers what another evaluation
-    would find and not only this run's rounds. `min_rounds` is 50 because the half-width of a few rounds is itself too noisy to
-    stop on: with 20, an A/A run stopped after 26 rounds at 1.0193 [1.0070, 1.0312], an interval that
-    excluded the truth.
+    would find and not only this run's rounds. `min_rounds` is 50 because the half-width of a few rounds is
+    itself too noisy to stop on: with 20, an A/A run stopped after 26 rounds at 1.0193 [1.0070, 1.0312], an
+    interval that excluded the truth.
     """
 
     timeout_s: float = 300.0

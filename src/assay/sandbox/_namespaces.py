@@ -59,7 +59,11 @@ def _relay(child: int, on_exit: Callable[[int], None]) -> NoReturn:
             os.dup2(null, fd)
         os.closerange(3, 1 << 20)
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, signal.SIG_DFL)
+            # A Python handler inherited from the zygote would run Python code here; the default kills the
+            # relay, and with it the sandbox. A signal the user ignores stays ignored: under `nohup`, a
+            # hangup must not kill a candidate mid-call (it would read as a crash of the candidate).
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                signal.signal(sig, signal.SIG_DFL)
         _, status = os.waitpid(child, 0)
         on_exit(child)
     finally:
