@@ -242,6 +242,26 @@ def test_a_task_whose_own_code_fails_is_a_user_error_not_a_verdict() -> None:
     assert "the task's Model fails" in r.stderr or "worker died" in r.stderr, r.stderr
 
 
+def test_a_trusted_worker_killed_from_outside_is_not_blamed_on_the_task(
+    evaluator: Evaluator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assay.errors import WorkerError
+    from assay.evaluate import _session
+
+    start_candidate = _session.Session.start_candidate
+
+    def then_hang_up_the_reference(self: _session.Session, weight_seed: int) -> None:
+        start_candidate(self, weight_seed)
+        assert self.ref is not None
+        os.kill(self.ref.pid, signal.SIGHUP)  # a real signal to the reference's real relay process
+
+    monkeypatch.setattr(_session.Session, "start_candidate", then_hang_up_the_reference)
+    with pytest.raises(WorkerError, match="reference worker was killed by SIGHUP from outside"):
+        evaluator.evaluate(TASK, EVAL / "honest.py", QUICK)
+    monkeypatch.undo()
+    assert evaluator.evaluate(TASK, EVAL / "honest.py", QUICK).verdict == "verified"  # the evaluator is unharmed
+
+
 def test_the_zygote_started_early_is_adopted_by_the_next_evaluator() -> None:
     from assay.evaluate import _zygote
 

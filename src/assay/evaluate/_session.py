@@ -11,6 +11,7 @@ import math
 import os
 import secrets
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from assay.errors import SandboxError, TaskError, WorkerTimeout
+from assay.errors import SandboxError, TaskError, WorkerError, WorkerTimeout
 from assay.evaluate._checks import Checks
 from assay.evaluate._config import EvalConfig
 from assay.evaluate._outcome import (
@@ -39,6 +40,7 @@ from assay.tasks import Task
 from assay.worker import ProtocolError, tensor_nbytes
 
 _ALIGN = 64
+_FROM_OUTSIDE = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)  # what a terminal or a job manager sends
 
 
 def pinned_cpu(config: EvalConfig) -> int:
@@ -84,6 +86,15 @@ def _input_span(specs: list[dict[str, Any]]) -> tuple[int, int] | None:
     if not tensors:
         return None
     return min(s["offset"] for s in tensors), max(s["offset"] + s["nbytes"] for s in tensors)
+
+
+def _trusted_death(worker: Worker) -> TaskError | WorkerError:
+    """Why the generator or the reference is gone: the task's own code, or a signal sent from outside."""
+    status = worker.exit_status()
+    if status is not None and os.WIFSIGNALED(status) and os.WTERMSIG(status) in _FROM_OUTSIDE:
+        # A hangup, an interrupt or a termination sent to the whole job: not the task's fault.
+        return WorkerError(f"the task's {worker.role} worker was {status_text(status)} from outside")
+    return TaskError(f"the task's {worker.role} worker died running the task's code ({status_text(status)})")
 
 
 def _align(n: int) -> int:
@@ -276,7 +287,7 @@ class Session:
         try:
             worker.send(request)
         except BrokenPipeError:
-            raise TaskError(f"the task's {worker.role} worker died unexpectedly") from None
+            raise _trusted_death(worker) from None
 
     def _trusted_receive(self, worker: Worker, deadline: float | None = None) -> dict[str, Any]:
         try:
@@ -284,9 +295,7 @@ class Session:
         except ProtocolError as exc:
             if exc.timed_out:
                 raise WorkerTimeout(f"the task's {worker.role} worker did not finish within --timeout") from None
-            raise TaskError(
-                f"the task's {worker.role} worker died running the task's code ({status_text(worker.exit_status())})"
-            ) from None
+            raise _trusted_death(worker) from None
 
     def _candidate_request(self, request: dict[str, Any], limit: float, when: str) -> dict[str, Any]:
         cand = self.cand
