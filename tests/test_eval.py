@@ -142,6 +142,15 @@ def test_cli_user_errors_are_one_sentence_with_exit_2(args: tuple[str, ...], fra
     assert r.stdout == ""
 
 
+@pytest.mark.skipif(os.path.exists("/dev/nvidia0"), reason="a GPU is present: the CUDA path would run")
+@pytest.mark.parametrize("device", ["cuda", "cuda:1"])
+def test_a_cuda_device_this_torch_cannot_use_is_one_sentence_before_anything_runs(device: str) -> None:
+    r = _cli("eval", str(TASK), str(EVAL / "honest.py"), "--device", device, "--json")
+    assert r.returncode == 2 and r.stdout == "" and "Traceback" not in r.stderr
+    assert f"device '{device}'" in r.stderr and ("has no CUDA" in r.stderr or "CUDA device(s) visible" in r.stderr)
+    assert "task" not in r.stderr  # the task is not to blame
+
+
 def test_secrets_in_the_environment_do_not_reach_the_candidate(tmp_path: Path) -> None:
     spy = tmp_path / "spy.py"
     spy.write_text(

@@ -214,6 +214,7 @@ class Session:
         The candidate's worker is forked here too, so that all three enter their sandboxes at once (about 35
         ms each); it receives the candidate only in `start_candidate`.
         """
+        self.zygote.check_device(self.config.device, self.deadline)
         timing_cpu = pinned_cpu(self.config)
         others = sorted(self.affinity - {timing_cpu})
         readable = [str(self.task.root)]

@@ -13,7 +13,7 @@ import tempfile
 import time
 from typing import Any
 
-from assay.errors import WorkerError, WorkerTimeout
+from assay.errors import ConfigError, WorkerError, WorkerTimeout
 
 # The zygote's environment is an allow-list: API keys and other secrets in the orchestrator's environment
 # must not reach any process a candidate is forked from.
@@ -69,6 +69,7 @@ class Zygote:
         self._spawned: dict[int, int] = {}
         self._next_id = 0
         self._ready = False
+        self._torch: tuple[str, str | None, int] = ("unknown", None, 0)  # version, CUDA version, CUDA devices
         self.pid = self._proc.pid
 
     def _stderr_tail(self) -> str:
@@ -90,6 +91,7 @@ class Zygote:
             self._spawned[int(message["spawned"])] = int(message["pid"])
         elif message.get("ready"):
             self._ready = True
+            self._torch = (str(message.get("torch")), message.get("cuda"), int(message.get("cuda_devices") or 0))
         return message
 
     def wait_ready(self, deadline: float) -> None:
@@ -100,6 +102,22 @@ class Zygote:
         """
         while not self._ready:
             self._receive(deadline)
+
+    def check_device(self, device: str, deadline: float) -> None:
+        """Refuse a device this torch cannot use, before any worker starts.
+
+        Raises:
+            ConfigError: `device` is CUDA and torch was built without it, or no such device is visible.
+        """
+        if device == "cpu":
+            return
+        self.wait_ready(deadline)
+        version, cuda, count = self._torch
+        if cuda is None:
+            raise ConfigError(f"device {device!r} needs a CUDA build of torch; this one ({version}) has no CUDA")
+        index = int(device.partition(":")[2] or 0)
+        if index >= count:
+            raise ConfigError(f"device {device!r}: {count} CUDA device(s) visible to torch {version}")
 
     def spawn(self, role: str, config: dict[str, Any], fds: list[int], deadline: float) -> int:
         """Fork a worker that receives `fds`; returns its pid (the zygote's child)."""

@@ -8,6 +8,7 @@ inherits nothing worth stealing.
 Protocol on the control socket (SOCK_SEQPACKET, one JSON object per packet, file descriptors attached):
   -> {"op": "spawn", "id": N, "role": "reference"|"candidate", "config": {...}}  + fds [cmd_in, reply_out, data]
   <- {"spawned": N, "pid": PID}
+  <- {"ready": true, "pid": PID, "torch": VERSION, "cuda": VERSION|null, "cuda_devices": N}   once, first
   <- {"exit": PID, "status": WAIT_STATUS}      whenever a child ends
 """
 
@@ -85,7 +86,11 @@ def main() -> None:
     wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
-    _send(sock, {"ready": True, "pid": os.getpid()})
+    # What --device may ask for. NVML answers without initialising CUDA (PYTORCH_NVML_BASED_CUDA_CHECK), so the
+    # zygote stays fork-safe; a CPU build reports no CUDA and no devices.
+    cuda = torch.version.cuda
+    devices = torch.cuda.device_count() if cuda else 0
+    _send(sock, {"ready": True, "pid": os.getpid(), "torch": torch.__version__, "cuda": cuda, "cuda_devices": devices})
     while True:
         ready, _, _ = select.select([sock.fileno(), wake_r], [], [])
         if wake_r in ready:
