@@ -151,6 +151,41 @@ def test_a_cuda_device_this_torch_cannot_use_is_one_sentence_before_anything_run
     assert "task" not in r.stderr  # the task is not to blame
 
 
+def test_the_candidate_cannot_shrink_its_channel_under_the_orchestrators_mapping(
+    evaluator: Evaluator, tmp_path: Path
+) -> None:
+    # The orchestrator reads channels through a mapping; a shrunk file would fault (SIGBUS) in trusted code.
+    probe = tmp_path / "seals.py"
+    probe.write_text(
+        "import fcntl, os, torch\n"
+        "def channels():\n"
+        "    for n in os.listdir('/proc/self/fd'):\n"
+        "        try:\n"
+        "            if os.readlink(f'/proc/self/fd/{n}').startswith('/memfd:assay'):\n"
+        "                yield int(n)\n"
+        "        except OSError:\n"
+        "            pass  # the descriptor listdir itself used\n"
+        "class ModelNew(torch.nn.Module):\n"
+        "    def __init__(self, scale):\n"
+        "        super().__init__()\n"
+        "        self.scale = scale\n"
+        "    def forward(self, x):\n"
+        "        fds = [fd for fd in channels() if os.fstat(fd).st_size > 0]\n"  # the inputs are in one now
+        "        want = fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL\n"
+        "        if not fds or any(fcntl.fcntl(fd, fcntl.F_GET_SEALS) & want != want for fd in fds):\n"
+        "            raise RuntimeError(f'channel not sealed: {fds}')\n"
+        "        for fd in fds:\n"
+        "            try:\n"
+        "                os.ftruncate(fd, os.fstat(fd).st_size - 1)\n"
+        "            except PermissionError:\n"
+        "                continue\n"
+        "            raise RuntimeError('the channel shrank')\n"
+        "        return torch.tanh(x) * self.scale\n"
+    )
+    r = evaluator.evaluate(TASK, probe, QUICK)
+    assert r.verdict == "verified", r.message
+
+
 def test_secrets_in_the_environment_do_not_reach_the_candidate(tmp_path: Path) -> None:
     spy = tmp_path / "spy.py"
     spy.write_text(

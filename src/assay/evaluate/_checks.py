@@ -16,7 +16,7 @@ from assay.evaluate._outcome import Outcome
 from assay.evaluate._result import Flag, Verdict
 from assay.evaluate._workers import Worker
 from assay.tasks import TaskSpec
-from assay.verify import compare, from_bytes
+from assay.verify import compare, from_bytes, same_bytes
 from assay.worker import tensor_nbytes
 
 
@@ -48,10 +48,10 @@ class Checks:
             threads = self.cand.thread_count()
         return threads
 
-    def inputs(self, data: bytes, inputs: list[list[dict[str, Any]]], sizes: dict[str, int] | None) -> None:
-        """The candidate's inputs, read back from its (frozen) memfd: any change was made by the candidate."""
+    def inputs(self, data: memoryview, inputs: list[list[dict[str, Any]]], sizes: dict[str, int] | None) -> None:
+        """The candidate's inputs, compared in its (frozen) memfd: any change was made by the candidate."""
         cand = self.cand
-        if self.spec.mutates_inputs or cand.read(0, len(data)) == data:
+        if self.spec.mutates_inputs or same_bytes(cand.view(0, len(data)), data):
             return
         changed = next(
             (
@@ -59,7 +59,7 @@ class Checks:
                 for i, specs in enumerate(inputs)
                 for s in specs
                 if "offset" in s
-                and cand.read(s["offset"], s["nbytes"]) != data[s["offset"] : s["offset"] + s["nbytes"]]
+                and not same_bytes(cand.view(s["offset"], s["nbytes"]), data[s["offset"] : s["offset"] + s["nbytes"]])
             ),
             0,
         )
@@ -78,7 +78,7 @@ class Checks:
         ref_reply: dict[str, Any],
         ref_calls: list[dict[str, Any]],
         cand_calls: list[dict[str, Any]],
-        at_return: list[bytes],
+        at_return: list[memoryview],
         threads: int,
         sizes: dict[str, int] | None,
     ) -> None:
@@ -112,13 +112,15 @@ class Checks:
             self._output(label, got, expected, at_return[i], cand_calls[i]["out_offset"])
             actual = from_bytes(at_return[i], expected["dtype"], expected["shape"])
             nbytes = len(at_return[i])
-            reference = from_bytes(ref.read(ref_calls[i]["out_offset"], nbytes), expected["dtype"], expected["shape"])
+            reference = from_bytes(ref.view(ref_calls[i]["out_offset"], nbytes), expected["dtype"], expected["shape"])
             mismatch = compare(reference, actual, self.tolerance.atol, self.tolerance.rtol)
             if mismatch is not None:
                 raise Outcome(Verdict.INCORRECT, f"{label}: {mismatch.describe()}")
             self.calls_checked += 1
 
-    def _output(self, label: str, got: dict[str, Any], expected: dict[str, Any], at_return: bytes, offset: int) -> None:
+    def _output(
+        self, label: str, got: dict[str, Any], expected: dict[str, Any], at_return: memoryview, offset: int
+    ) -> None:
         """Everything but the values: type, dtype, shape, deferred writes."""
         cand = self.cand
         if got.get("error") == "tensor-subclass":
@@ -141,7 +143,7 @@ class Checks:
                 f"{label}: output shape {shape} differs from the reference's {tuple(expected['shape'])}",
             )
         nbytes = tensor_nbytes(expected["dtype"], expected["shape"])
-        if len(at_return) != nbytes or cand.read(offset, nbytes) != at_return:
+        if len(at_return) != nbytes or not same_bytes(cand.view(offset, nbytes), at_return):
             raise _flag(
                 "output-changed-after-return",
                 f"{label}: output bytes read at return differ from those read once the candidate was frozen",

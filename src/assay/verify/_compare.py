@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+Bytes = bytes | bytearray | memoryview  # raw output or input bytes, a copy or a view of a channel
+
 NUMPY_DTYPES: dict[str, str] = {
     "float64": "float64",
     "float32": "float32",
@@ -25,7 +27,7 @@ NUMPY_DTYPES: dict[str, str] = {
 }
 
 
-def from_bytes(data: bytes | bytearray | memoryview, dtype: str, shape: list[int]) -> np.ndarray:
+def from_bytes(data: Bytes, dtype: str, shape: list[int]) -> np.ndarray:
     """An array of `dtype` and `shape` over raw bytes; bfloat16 is widened to float32 exactly."""
     if dtype == "bfloat16":
         # bfloat16 is the top half of a float32: shift the 16 bits up and reinterpret.
@@ -127,8 +129,8 @@ def _surely_close(expected: np.ndarray, actual: np.ndarray, atol: float, rtol: f
             np.subtract(a_flat[start : start + n], e, out=err[:n], dtype=dtype)
             np.abs(err[:n], out=err[:n])
             np.abs(e, out=limit[:n], dtype=dtype)
-            limit[:n] *= scale
-            limit[:n] += offset
+            np.multiply(limit[:n], scale, out=limit[:n])
+            np.add(limit[:n], offset, out=limit[:n])
             np.minimum(limit[:n], largest, out=limit[:n])
             np.less_equal(err[:n], limit[:n], out=good[:n])
         if not good[:n].all():
@@ -137,8 +139,17 @@ def _surely_close(expected: np.ndarray, actual: np.ndarray, atol: float, rtol: f
 
 
 def _same_bytes(expected: np.ndarray, actual: np.ndarray) -> bool:
-    """Bit-identical, compared in chunks (one full-size comparison would allocate as many bytes again)."""
-    a, b = _raw(expected), _raw(actual)
+    return _equal_bytes(_raw(expected), _raw(actual))
+
+
+def same_bytes(a: Bytes, b: Bytes) -> bool:
+    """Whether two buffers hold the same bytes, compared in place (a memoryview's own == goes byte by byte in
+    Python, 4.5 ms per 1.5 MB here; this runs at memory speed)."""
+    return _equal_bytes(np.frombuffer(a, dtype=np.uint8), np.frombuffer(b, dtype=np.uint8))
+
+
+def _equal_bytes(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal uint8 arrays, compared in chunks (one full-size comparison would allocate as many bytes again)."""
     step = _CHUNK * 4
     return a.size == b.size and all(np.array_equal(a[i : i + step], b[i : i + step]) for i in range(0, a.size, step))
 
