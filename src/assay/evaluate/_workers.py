@@ -62,15 +62,6 @@ class Worker:
         self.send(message)
         return self.receive(deadline)
 
-    def read(self, offset: int, nbytes: int) -> bytes:
-        data = os.pread(self.data, nbytes, offset)
-        while len(data) < nbytes:
-            more = os.pread(self.data, nbytes - len(data), offset + len(data))
-            if not more:
-                raise OSError(f"data channel holds fewer than {nbytes} bytes at offset {offset}")
-            data += more
-        return data
-
     def view(self, offset: int, nbytes: int) -> memoryview:
         """`nbytes` of the channel at `offset`, in place (fewer past its end): compare, never keep.
 
