@@ -31,6 +31,15 @@ def test_honest_candidate_is_verified(evaluator: Evaluator) -> None:
     assert r.timing is not None and len(r.timing.reference_ms) == len(r.timing.candidate_ms)
 
 
+def test_source_text_is_evaluated_like_its_file(evaluator: Evaluator) -> None:
+    source = (EVAL / "honest.py").read_text()
+    r = evaluator.evaluate(TASK, source, QUICK, name="honest-from-text")
+    assert r.verdict == "verified", r.message
+    assert r.candidate == "honest-from-text"
+    broken = evaluator.evaluate(TASK, "class ModelNew(:\n    pass\n", QUICK)
+    assert broken.verdict == "crashed" and broken.message.startswith("<source> line 1"), broken.message
+
+
 def test_official_samples_are_the_workers_cpu_time_with_wall_time_beside_them(evaluator: Evaluator) -> None:
     r = evaluator.evaluate(TASK, EVAL / "honest.py", QUICK)
     assert r.timing is not None and r.timing.clock == "cpu"

@@ -31,8 +31,18 @@ class Evaluator:
     def __init__(self) -> None:
         self._zygote: Zygote | None = adopt_early() or Zygote()
 
-    def evaluate(self, task: Task | str | Path, candidate: str | Path, config: EvalConfig | None = None) -> EvalResult:
-        """Evaluate `candidate` (a file defining ModelNew) on `task`.
+    def evaluate(
+        self,
+        task: Task | str | Path,
+        candidate: str | Path,
+        config: EvalConfig | None = None,
+        *,
+        name: str | None = None,
+    ) -> EvalResult:
+        """Evaluate `candidate` on `task`.
+
+        `candidate` is a `Path` to a file defining ModelNew, or a `str`: source text when it contains a newline,
+        else a path. `name` labels the result (default: the path, or "<source>").
 
         Raises:
             UserError: the task or the candidate file is missing or malformed (TaskError for the task).
@@ -40,16 +50,10 @@ class Evaluator:
         """
         config = config or EvalConfig()
         task = task if isinstance(task, Task) else load_task(task)
-        path = Path(candidate)
-        try:
-            source = path.read_text()
-        except FileNotFoundError:
-            raise UserError(f"candidate not found: {path}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserError(f"cannot read candidate {path}: {exc}") from None
+        path, source = read_candidate(candidate)
         started = time.monotonic()
         result = self._run(task, path, source, config)
-        result.task, result.candidate = task.name, str(path)
+        result.task, result.candidate = task.name, name or str(path)
         result.sizes = dict(config.sizes)
         result.scan = scan_source(source)
         result.environment = _environment(config)
@@ -92,10 +96,29 @@ class Evaluator:
         self.close()
 
 
-def evaluate(task: Task | str | Path, candidate: str | Path, config: EvalConfig | None = None) -> EvalResult:
+def evaluate(
+    task: Task | str | Path, candidate: str | Path, config: EvalConfig | None = None, *, name: str | None = None
+) -> EvalResult:
     """Evaluate one candidate on one task with a fresh evaluator. See `Evaluator.evaluate`."""
     with Evaluator() as evaluator:
-        return evaluator.evaluate(task, candidate, config)
+        return evaluator.evaluate(task, candidate, config, name=name)
+
+
+def read_candidate(candidate: str | Path) -> tuple[Path, str]:
+    """The candidate's file name and source: a `Path` is read; a `str` with a newline is the source itself.
+
+    Raises:
+        UserError: the file is missing or unreadable.
+    """
+    if isinstance(candidate, str) and "\n" in candidate:
+        return Path("<source>"), candidate
+    path = Path(candidate)
+    try:
+        return path, path.read_text()
+    except FileNotFoundError:
+        raise UserError(f"candidate not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read candidate {path}: {exc}") from None
 
 
 def _measure(session: Session, config: EvalConfig) -> EvalResult:
