@@ -19,6 +19,7 @@ SUBPACKAGES = [
     "redteam",
     "report",
     "sandbox",
+    "search",
     "tasks",
     "timing",
     "verify",

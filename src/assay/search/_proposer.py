@@ -1,0 +1,68 @@
+"""What a proposer is: anything that turns a request (a task, parents, their evaluator feedback) into candidate
+source. Trusted side: proposers run in the orchestrator and never execute candidate code; every proposal is
+judged by the evaluator like any other candidate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from assay.evaluate import EvalResult
+from assay.tasks import Task
+
+Stage = Literal["translate", "evolve", "crossover", "repair"]
+
+
+@dataclass(frozen=True)
+class Parent:
+    """A candidate already in the run's database, with what the evaluator said of it (None: not evaluated)."""
+
+    id: int
+    source: str
+    result: EvalResult | None = None
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one proposal cost: tokens in and out, and money at the run's price table (0 offline)."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class ProposalRequest:
+    """One ask. `parents` holds one parent for evolve and repair, two for crossover, none for translate;
+    `inspirations` are other good candidates shown for ideas. `seed` makes an offline proposer repeatable."""
+
+    task: Task
+    stage: Stage
+    parents: tuple[Parent, ...] = ()
+    inspirations: tuple[Parent, ...] = ()
+    attempt: int = 0  # repair attempts made so far for this child
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A proposer's answer. `source` is None when the reply could not be turned into a program (recorded, and
+    it costs one attempt). `prompt` and `reply` are stored verbatim in the run's database."""
+
+    source: str | None
+    proposer: str
+    model: str = ""
+    prompt: str = ""
+    reply: str = ""
+    description: str = ""
+    usage: Usage = field(default_factory=Usage)
+    error: str = ""
+
+
+class Proposer(Protocol):
+    """Registered by name; the command line picks one with `--proposer NAME`."""
+
+    name: str
+
+    def propose(self, request: ProposalRequest) -> Proposal: ...
