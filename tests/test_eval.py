@@ -56,7 +56,8 @@ def test_official_samples_are_the_workers_cpu_time_with_wall_time_beside_them(ev
 def test_a_candidate_that_waits_off_the_cpu_is_flagged(evaluator: Evaluator) -> None:
     r = evaluator.evaluate(TASK, EVAL / "sleeps.py", QUICK)
     assert r.verdict == "flagged", r.message
-    assert [f.id for f in r.flags] == ["off-cpu"]
+    # Its idle CPU can also slow the reference that runs next (reference-harmed): off-cpu comes first.
+    assert next(f.id for f in r.flags) == "off-cpu"
     assert "spent off the CPU" in r.flags[0].evidence
 
 
@@ -368,3 +369,17 @@ def _zygotes() -> set[int]:
             except OSError:
                 continue
     return found
+
+
+def test_an_evaluator_started_in_a_thread_outlives_the_thread() -> None:
+    # Linux's PDEATHSIG fires when the parent *thread* exits: a zygote tied to it would die with the thread.
+    import threading
+
+    box: list[Evaluator] = []
+    thread = threading.Thread(target=lambda: box.append(Evaluator()))
+    thread.start()
+    thread.join()
+    time.sleep(0.3)
+    with box[0] as evaluator:
+        r = evaluator.evaluate(TASK, EVAL / "honest.py", QUICK)
+    assert r.verdict == "verified", r.message

@@ -1,34 +1,49 @@
 """The checks of each block, made by the orchestrator from outside the frozen candidate.
 
 Trusted side. The candidate's inputs must be unchanged, no thread it started may outlive a call, and every
-output of every call must have the reference's type, dtype and shape, keep the bytes it had at return, and
-match the reference's element by element (`assay.verify`). Failures raise `Outcome`: a flag for an
-integrity violation, `incorrect` for a wrong answer.
+output of every call must have the reference's dtype and shape, keep the bytes it had at return, and match the
+reference's element by element (`assay.verify`). The output bytes were copied out of the candidate's memory by
+the orchestrator at return (`Rounds`); the reply's claims about them are only used to find them. Failures raise
+`Outcome`: a flag for an integrity violation, `incorrect` for a wrong answer.
 """
 
 from __future__ import annotations
 
-import math
 import time
+from dataclasses import dataclass
 from typing import Any
 
-from assay.evaluate._outcome import Outcome
-from assay.evaluate._result import Flag, Verdict
+from assay._text import clean
+from assay.evaluate._outcome import Outcome, flag
+from assay.evaluate._result import Verdict
 from assay.evaluate._workers import Worker
 from assay.tasks import TaskSpec
 from assay.verify import compare, from_bytes, same_bytes
-from assay.worker import tensor_nbytes
+from assay.worker import OutputProblem, Ran, tensor_nbytes
 
 
-def _flag(flag_id: str, evidence: str, message: str) -> Outcome:
-    return Outcome(Verdict.FLAGGED, message, (Flag(id=flag_id, evidence=evidence),))
+@dataclass(frozen=True)
+class Expected:
+    """The reference's output at one set of sizes: what every candidate output there must look like."""
+
+    dtype: str
+    shape: tuple[int, ...]
+
+    @property
+    def nbytes(self) -> int:
+        return tensor_nbytes(self.dtype, list(self.shape))
+
+
+def matches(reply: Ran, expected: Expected) -> bool:
+    """Whether a reply's output claims the expected dtype and shape (only then are its bytes read)."""
+    out = reply.output
+    return not isinstance(out, OutputProblem) and out.dtype == expected.dtype and tuple(out.shape) == expected.shape
 
 
 class Checks:
     """The checks of one evaluation; `calls_checked` counts the candidate's calls that passed them all."""
 
-    def __init__(self, ref: Worker, cand: Worker, spec: TaskSpec, thread_baseline: int) -> None:
-        self.ref = ref
+    def __init__(self, cand: Worker, spec: TaskSpec, thread_baseline: int) -> None:
         self.cand = cand
         self.spec = spec
         self.tolerance = spec.effective_tolerance()
@@ -39,7 +54,7 @@ class Checks:
         """The candidate's thread count after a call, allowing joined threads a moment to finish exiting.
 
         A thread joined before return can stay listed in /proc for a few milliseconds. Waiting is safe: the
-        outputs are already captured, so work done now cannot count, and the candidate is still unfrozen.
+        output is already captured, so work done now cannot count, and the candidate is still unfrozen.
         """
         deadline = time.monotonic() + 0.05
         threads = self.cand.thread_count()
@@ -63,89 +78,77 @@ class Checks:
             ),
             0,
         )
-        where = f" at sizes {sizes}" if sizes else ""
-        raise _flag(
+        raise flag(
             "input-mutated",
-            f"call {self.calls_checked + changed + 1}{where}: an input tensor's bytes changed during "
+            f"call {self.calls_checked + changed + 1}{_where(sizes)}: an input tensor's bytes changed during "
             "the call (read back by the orchestrator after the call)",
             "the candidate modified its inputs in place, which the task does not allow",
         )
 
-    # ---------------------------------------------------------------- checks
-    def block(
-        self,
-        cand_reply: dict[str, Any],
-        ref_reply: dict[str, Any],
-        ref_calls: list[dict[str, Any]],
-        cand_calls: list[dict[str, Any]],
-        at_return: list[memoryview],
-        threads: int,
-        sizes: dict[str, int] | None,
-    ) -> None:
-        """One block's reply, against the reference's: form, threads left running, then every output.
-
-        `at_return` holds each output as read when its call returned, `threads` the most candidate threads
-        alive after a call; the candidate is frozen now.
-        """
-        ref = self.ref
-        outputs, times = cand_reply.get("outputs"), cand_reply.get("times")
-        k = len(cand_calls)
-        if not (isinstance(outputs, list) and isinstance(times, list)) or not (
-            len(outputs) == len(times) == k
-            and all(isinstance(t, float | int) and math.isfinite(t) and t >= 0 for t in times)
-            and all(isinstance(o, dict) for o in outputs)
-        ):
-            raise _flag(
-                "protocol-violation",
-                f"malformed reply: {str(cand_reply)[:200]}",
-                "the candidate's worker broke the result protocol",
-            )
+    def threads(self, threads: int) -> None:
         if threads > self.thread_baseline:
-            raise _flag(
+            raise flag(
                 "thread-left-running",
                 f"{threads} threads alive after a call returned, {self.thread_baseline} before the first call",
                 "the candidate left threads running after a call returned (deferred work is not counted as done)",
             )
-        where = f" at sizes {sizes}" if sizes else ""
-        for i, (got, expected) in enumerate(zip(outputs, ref_reply["outputs"], strict=True)):
-            label = f"call {self.calls_checked + 1}{where}"
-            self._output(label, got, expected, at_return[i], cand_calls[i]["out_offset"])
-            actual = from_bytes(at_return[i], expected["dtype"], expected["shape"])
-            nbytes = len(at_return[i])
-            reference = from_bytes(ref.view(ref_calls[i]["out_offset"], nbytes), expected["dtype"], expected["shape"])
-            mismatch = compare(reference, actual, self.tolerance.atol, self.tolerance.rtol)
-            if mismatch is not None:
-                raise Outcome(Verdict.INCORRECT, f"{label}: {mismatch.describe()}")
-            self.calls_checked += 1
 
-    def _output(
-        self, label: str, got: dict[str, Any], expected: dict[str, Any], at_return: memoryview, offset: int
-    ) -> None:
-        """Everything but the values: type, dtype, shape, deferred writes."""
-        cand = self.cand
-        if got.get("error") == "tensor-subclass":
-            raise _flag(
-                "tensor-subclass",
-                str(got.get("detail")),
-                "the candidate returned a tensor that is not a plain torch.Tensor",
-            )
-        if "error" in got:
-            raise Outcome(Verdict.INCORRECT, f"{label}: {got.get('detail', got['error'])}")
-        if got.get("dtype") != expected["dtype"]:
-            raise Outcome(
-                Verdict.INCORRECT,
-                f"{label}: output dtype {got.get('dtype')} differs from the reference's {expected['dtype']}",
-            )
-        if got.get("shape") != expected["shape"]:
-            shape = tuple(got.get("shape") or ())
-            raise Outcome(
-                Verdict.INCORRECT,
-                f"{label}: output shape {shape} differs from the reference's {tuple(expected['shape'])}",
-            )
-        nbytes = tensor_nbytes(expected["dtype"], expected["shape"])
-        if len(at_return) != nbytes or not same_bytes(cand.view(offset, nbytes), at_return):
-            raise _flag(
+    def unchanged(self, at_return: memoryview, frozen: memoryview, call: int, sizes: dict[str, int] | None) -> None:
+        """The block's last output, read at return and again once the candidate was frozen."""
+        if len(at_return) != len(frozen) or not same_bytes(at_return, frozen):
+            raise flag(
                 "output-changed-after-return",
-                f"{label}: output bytes read at return differ from those read once the candidate was frozen",
+                f"call {self.calls_checked + call + 1}{_where(sizes)}: output bytes read at return differ from "
+                "those read once the candidate was frozen",
                 "the candidate kept writing its output after the call returned",
             )
+
+    def output(
+        self,
+        reply: Ran,
+        expected: Expected,
+        reference: memoryview,
+        got: memoryview | None,
+        sizes: dict[str, int] | None,
+    ) -> None:
+        """One call's output against the reference's: what it is, then every element."""
+        label = f"call {self.calls_checked + 1}{_where(sizes)}"
+        out = reply.output
+        if isinstance(out, OutputProblem):
+            if out.error == "tensor-subclass":
+                raise flag(
+                    "tensor-subclass",
+                    clean(out.detail, 300),
+                    "the candidate returned a tensor that is not a plain torch.Tensor",
+                )
+            raise Outcome(Verdict.INCORRECT, f"{label}: {clean(out.detail, 300)}")
+        if out.dtype != expected.dtype:
+            raise Outcome(
+                Verdict.INCORRECT, f"{label}: output dtype {out.dtype} differs from the reference's {expected.dtype}"
+            )
+        if tuple(out.shape) != expected.shape:
+            raise Outcome(
+                Verdict.INCORRECT,
+                f"{label}: output shape {tuple(out.shape)} differs from the reference's {expected.shape}",
+            )
+        if got is None or len(got) != expected.nbytes:
+            raise flag(
+                "protocol-violation",
+                f"{label}: the output's {expected.nbytes} bytes at address {out.address:#x} are not all readable "
+                "in the candidate's memory",
+                "the candidate's worker broke the result protocol",
+            )
+        shape = list(expected.shape)
+        mismatch = compare(
+            from_bytes(reference, expected.dtype, shape),
+            from_bytes(got, expected.dtype, shape),
+            self.tolerance.atol,
+            self.tolerance.rtol,
+        )
+        if mismatch is not None:
+            raise Outcome(Verdict.INCORRECT, f"{label}: {mismatch.describe()}")
+        self.calls_checked += 1
+
+
+def _where(sizes: dict[str, int] | None) -> str:
+    return f" at sizes {sizes}" if sizes else ""

@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import ast
-import math
 import os
 import platform
 import secrets
 import time
 from pathlib import Path
 
-import numpy as np
-
 from assay.candidates import scan_source
 from assay.errors import UserError
 from assay.evaluate._config import EvalConfig
-from assay.evaluate._flags import plausibility_flags, timing_flags
+from assay.evaluate._measure import measure
 from assay.evaluate._outcome import Outcome
-from assay.evaluate._result import EvalResult, Roofline, Timing, Verdict
-from assay.evaluate._session import Round, Session, pinned_cpu
+from assay.evaluate._result import EvalResult, Verdict
+from assay.evaluate._session import Session, pinned_cpu
 from assay.evaluate._zygote import Zygote, adopt_early
-from assay.machine import Contention, contention_warning, load_cached, roofline_floor_s
 from assay.tasks import Task, load_task
-from assay.timing import Speedup, approx_halfwidth, paired_bootstrap
 
 
 class Evaluator:
@@ -72,7 +67,7 @@ class Evaluator:
             weight_seed = secrets.randbits(63)
             session.start_reference(weight_seed)
             session.start_candidate(weight_seed)
-            return _measure(session, config)
+            return measure(session)
         except Outcome as outcome:
             return EvalResult(
                 verdict=outcome.verdict,
@@ -119,146 +114,6 @@ def read_candidate(candidate: str | Path) -> tuple[Path, str]:
         raise UserError(f"candidate not found: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"cannot read candidate {path}: {exc}") from None
-
-
-def _measure(session: Session, config: EvalConfig) -> EvalResult:
-    # Extra sizes first: a candidate specialised to the default shape fails here.
-    for sizes in session.task.spec.extra_sizes:
-        session.run_round(dict(sizes), 1)
-    # Calibration: two single calls per side give the call time, from which the block size follows.
-    warm = [session.run_round(None, 1) for _ in range(2)]
-    session.ref_call_s = float(np.median([r.ref_s for r in warm]))
-    # Warm-up (lazy init, caches, allocator growth): checked like every call, never timed. Large blocks keep
-    # the number of rounds, and so the per-round overhead, small.
-    k_warm = _calls_for(config.warmup_s / 4, session.ref_call_s, _byte_cap(session, config))
-    while min(sum(r.ref_s for r in warm), sum(r.cand_s for r in warm)) < config.warmup_s and len(warm) < 12:
-        warm.append(session.run_round(None, k_warm))
-        if _late(session, 0.5):
-            break
-    # The block size comes from warm calls: the first ones can be many times slower (measurement.md 4.2).
-    last = warm[-1]
-    session.ref_call_s = last.ref_s / last.calls
-    k = _calls_for(config.min_block_s, session.ref_call_s, _byte_cap(session, config))
-    rounds: list[Round] = []
-    speedup: Speedup | None = None
-    contention = Contention(session.own_pids())
-    session.orders.clear()  # the timed rounds come in pairs of opposite order; the rules below stop after a pair
-    while True:
-        rounds.append(session.run_round(None, k))
-        n = len(rounds)
-        spent = min(sum(r.ref_s for r in rounds), sum(r.cand_s for r in rounds))
-        enough = n % 2 == 0 and (n >= config.max_rounds or spent >= config.timing_budget_s)
-        if n >= config.min_rounds and n % 2 == 0 and (enough or _near_target(rounds, config)):
-            speedup = _speedup(rounds, config, session)
-            if speedup.halfwidth <= config.target_halfwidth:
-                break
-        if enough or (n >= 5 and _late(session, 0.25)):
-            break
-    if speedup is None or speedup.rounds != len(rounds):
-        speedup = _speedup(rounds, config, session)
-    warning = contention_warning(contention.foreign_cpus())
-    result = _result(session, config, rounds, warm, k, speedup)
-    if warning is not None:
-        result.warnings.append(warning)
-    return result
-
-
-def _byte_cap(session: Session, config: EvalConfig) -> int:
-    """Most calls per block: each call's inputs and outputs sit in the workers' memfds at once, and a memfd
-    counts against the sandbox's file-size limit."""
-    per_call = 3 * max(session.call_bytes, 1)  # inputs, the reference's and the candidate's outputs
-    return max(1, min(config.max_block_calls, config.block_bytes // per_call))
-
-
-def _calls_for(seconds: float, call_s: float, cap: int) -> int:
-    return max(1, min(cap, math.ceil(seconds / max(call_s, 1e-9))))
-
-
-def _late(session: Session, fraction: float) -> bool:
-    """True when less than `fraction` of the whole time budget is left."""
-    return session.deadline - time.monotonic() < fraction * session.config.timeout_s
-
-
-def _near_target(rounds: list[Round], config: EvalConfig) -> bool:
-    """Whether the bootstrap is worth running: the cheap estimate of its half-width is within 10% of the target.
-
-    Looking at every pair of rounds instead of every tenth round ends a run on average 4 rounds sooner, and
-    skips most bootstraps (5-10 ms each at 100-200 rounds).
-    """
-    estimate = approx_halfwidth([r.ref_s for r in rounds], [r.cand_s for r in rounds])
-    return estimate <= 1.1 * config.target_halfwidth
-
-
-def _speedup(rounds: list[Round], config: EvalConfig, session: Session) -> Speedup:
-    return paired_bootstrap(
-        [r.ref_s for r in rounds],
-        [r.cand_s for r in rounds],
-        resamples=config.bootstrap_resamples,
-        rng=session.rng,
-    )
-
-
-def _roofline(session: Session, ref_ms: float, cand_ms: float) -> Roofline | None:
-    work = session.task.spec.work
-    if work is None or (work.flops <= 0 and work.bytes <= 0):
-        return None
-    profile = load_cached()
-    if profile is None:
-        return None
-    floor_s = roofline_floor_s(profile, work.flops, work.bytes, session.task.spec.dtype, 1)
-    if floor_s <= 0:
-        return None
-    return Roofline(
-        floor_ms=floor_s * 1e3,
-        reference_fraction=floor_s * 1e3 / ref_ms,
-        candidate_fraction=floor_s * 1e3 / cand_ms,
-    )
-
-
-def _result(
-    session: Session,
-    config: EvalConfig,
-    rounds: list[Round],
-    warm: list[Round],
-    k: int,
-    speedup: Speedup,
-) -> EvalResult:
-    speedup = speedup.widened(config.between_runs_sd)  # the stopping rule saw this run's spread alone
-    ref_ms = float(np.median([r.ref_s for r in rounds])) / k * 1e3
-    cand_ms = float(np.median([r.cand_s for r in rounds])) / k * 1e3
-    roofline = _roofline(session, ref_ms, cand_ms)
-    flags = [
-        *timing_flags(rounds, k, session.host_gaps[-len(rounds) :]),
-        *plausibility_flags(speedup.value, config.plausible_speedup, cand_ms, roofline),
-    ]
-    timing = Timing(
-        calls_per_sample=k,
-        reference_ms=[r.ref_s * 1e3 for r in rounds],
-        candidate_ms=[r.cand_s * 1e3 for r in rounds],
-        reference_inner_ms=[r.ref.inner_s * 1e3 for r in rounds],
-        candidate_inner_ms=[r.cand.inner_s * 1e3 for r in rounds],
-        reference_wall_ms=[r.ref.wall_s * 1e3 for r in rounds],
-        candidate_wall_ms=[r.cand.wall_s * 1e3 for r in rounds],
-        clock="cpu" if rounds[0].cpu_clock else "wall",
-        reference_first=[r.ref_first for r in rounds],
-        warmup_rounds=len(warm),
-    )
-    verdict = Verdict.FLAGGED if flags else Verdict.VERIFIED
-    message = "" if not flags else f"integrity check failed: {flags[0].id}: {flags[0].evidence}"
-    return EvalResult(
-        verdict=verdict,
-        speedup=round(speedup.value, 5),
-        speedup_ci=[round(speedup.low, 5), round(speedup.high, 5)],
-        reference_ms=round(ref_ms, 5),
-        candidate_ms=round(cand_ms, 5),
-        flags=flags,
-        isolation=session.isolation,
-        message=message,
-        comparison=speedup.comparison(config.noise_floor),
-        calls_checked=session.calls_checked,
-        roofline=roofline,
-        timing=timing,
-    )
 
 
 def _environment(config: EvalConfig) -> dict[str, object]:

@@ -10,17 +10,95 @@ from __future__ import annotations
 import numpy as np
 
 from assay.evaluate._result import Flag, Roofline
-from assay.evaluate._session import Block, Round
+from assay.evaluate._rounds import Block, Round
 
 # A candidate this far past the machine's floor for the task's declared work did not do that work: the margin
 # covers a peak measured on a busy machine and a task's [work] table rounding up.
 ROOFLINE_SLACK = 1.25
 
 
-def timing_flags(rounds: list[Round], k: int, host_gaps: list[float]) -> list[Flag]:
+# The reference is flagged as harmed when its time in the rounds right after the candidate exceeds its time in
+# the rounds where it went first by this much (point) and by half of it (the bootstrap's 95% lower bound), both
+# as interquartile means. Honest candidates show an order effect of their own: over A/A runs of matmul_task the
+# reference ran 1-5% slower right after the candidate (and the candidate 0-5% faster right after the reference),
+# with a per-run spread of about +/-4% at 30 rounds per order. 12% keeps clear of both: in simulation, no false
+# alarm in 500 runs of a 5% effect with 6% noise per round, one in 200 with 10% noise, and every run of a 20% harm
+# caught. Harm below it, in half of the rounds, moves the stratified speedup by under 6%.
+HARM_EXCESS = 0.12
+# A timing CPU taking more interrupts than this per second of a reference block, and several times the rate of
+# the candidate's blocks, is being interrupted by something the candidate arranged (a timer tick is 250-1000/s).
+HARM_INTERRUPT_RATE = 5000.0
+
+
+def timing_flags(rounds: list[Round], k: int) -> list[Flag]:
     """The cross-checks of the official samples: the candidate's clock, its time off the CPU, side streams."""
-    found = (_clock_flag(rounds, k), _off_cpu_flag(rounds, k), _side_stream_flag(rounds, host_gaps))
+    gaps = [r.cand.host_s - r.cand.inner_s for r in rounds]
+    found = (_clock_flag(rounds, k), _off_cpu_flag(rounds, k), _side_stream_flag(rounds, gaps))
     return [flag for flag in found if flag is not None]
+
+
+def harm_flags(rounds: list[Round]) -> list[Flag]:
+    """Work done to the reference from outside its process: `reference-harmed`, from the numbers alone.
+
+    Two checks that do not depend on knowing the means: (1) the reference is slower in the rounds that follow
+    the candidate than in those it starts (the order of each round is random and cannot be told from inside);
+    (2) the timing CPU takes many more interrupts during the reference's blocks than during the candidate's (a
+    timer that fires only while the candidate is frozen bills its interrupts to whoever runs).
+    """
+    found = (_slower_after_candidate(rounds), _interrupted(rounds))
+    return [flag for flag in found if flag is not None]
+
+
+def _slower_after_candidate(rounds: list[Round]) -> Flag | None:
+    """Interquartile means, not means: this is a detector, not the estimate (which charges every round), and a
+    handful of rounds that met a busy machine must not make an honest candidate look harmful."""
+    after = np.array([r.ref_s for r in rounds if not r.ref_first])
+    first = np.array([r.ref_s for r in rounds if r.ref_first])
+    if after.size < 10 or first.size < 10:
+        return None
+    excess = float(_midmean(after) / _midmean(first) - 1)
+    if excess <= HARM_EXCESS:
+        return None
+    rng = np.random.default_rng(0)
+    resampled = (
+        _midmean(after[rng.integers(0, after.size, (1000, after.size))])
+        / _midmean(first[rng.integers(0, first.size, (1000, first.size))])
+        - 1
+    )
+    low = float(np.percentile(resampled, 2.5))
+    if low <= HARM_EXCESS / 2:
+        return None
+    return Flag(
+        id="reference-harmed",
+        evidence=(
+            f"the reference took {excess:.1%} longer (interquartile mean) in the {after.size} rounds it ran right "
+            f"after the candidate than in the {first.size} it ran first (95% lower bound {low:.1%}): something the "
+            "candidate left behind slowed it"
+        ),
+    )
+
+
+def _midmean(values: np.ndarray) -> np.ndarray:
+    """The mean of the middle half along the last axis."""
+    n = values.shape[-1]
+    ordered = np.sort(values, axis=-1)
+    return np.asarray(ordered[..., n // 4 : n - n // 4].mean(axis=-1))
+
+
+def _interrupted(rounds: list[Round]) -> Flag | None:
+    if any(r.ref.interrupts < 0 or r.cand.interrupts < 0 for r in rounds):
+        return None
+    ref_rate = sum(r.ref.interrupts for r in rounds) / max(sum(r.ref.wall_s for r in rounds), 1e-9)
+    cand_rate = sum(r.cand.interrupts for r in rounds) / max(sum(r.cand.wall_s for r in rounds), 1e-9)
+    if ref_rate <= HARM_INTERRUPT_RATE or ref_rate <= 3 * cand_rate:
+        return None
+    return Flag(
+        id="reference-harmed",
+        evidence=(
+            f"the timing CPU took {ref_rate:.0f} interrupts per second during the reference's blocks and "
+            f"{cand_rate:.0f} during the candidate's: an interrupt source armed for the time it is frozen"
+        ),
+    )
 
 
 def plausibility_flags(speedup: float, threshold: float, cand_ms: float, roofline: Roofline | None) -> list[Flag]:
@@ -54,8 +132,9 @@ def _clock_flag(rounds: list[Round], k: int) -> Flag | None:
     """The candidate's own clock against the orchestrator's: time it spent but did not report.
 
     The official samples are the orchestrator's, so a patched clock cannot buy a speedup; this flag says the
-    clock was patched. Both workers do the same small, fixed work outside the timed call (one output copy),
-    so per round the candidate's unexplained time should match the reference's (a trusted worker). On the CPU
+    clock was patched. Both workers do the same small, fixed work outside the timed call (the serve loop: no
+    output copy, since the orchestrator reads outputs from their memory), so per round the candidate's
+    unexplained time should match the reference's (a trusted worker). On the CPU
     both the samples and the workers' clocks are CPU time, which other processes' load does not inflate; on
     CUDA pairing the two within each round cancels the load both saw. Flagged: a median excess over 5% of the
     sample whose bootstrap lower bound is above 2.5% of it, and over a quarter (lower bound: an eighth) of the

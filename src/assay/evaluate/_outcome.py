@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-from typing import Any
 
+from assay._text import clean
 from assay.evaluate._result import Flag, Verdict
+from assay.worker import Failure
 
 
 class Outcome(Exception):
@@ -20,6 +21,11 @@ class Outcome(Exception):
         self.flags = flags
 
 
+def flag(flag_id: str, evidence: str, message: str) -> Outcome:
+    """A `flagged` outcome with one piece of evidence (candidate text in it must already be `clean`)."""
+    return Outcome(Verdict.FLAGGED, message, (Flag(id=flag_id, evidence=evidence),))
+
+
 _STAGE_WORDS = {
     "import": "while importing the candidate",
     "construct": "while constructing ModelNew",
@@ -28,16 +34,15 @@ _STAGE_WORDS = {
 }
 
 
-def from_error(reply: dict[str, Any], stage: str | None = None) -> Outcome:
-    """The verdict for an error the candidate's worker reported."""
-    where = _STAGE_WORDS.get(str(reply.get("stage", stage)), "during a call")
-    detail = str(reply.get("detail", ""))[:500]
-    kind = reply.get("error")
-    if kind == "no-modelnew":
+def from_error(reply: Failure, stage: str | None = None) -> Outcome:
+    """The verdict for an error the candidate's worker reported. Its text is the candidate's: cleaned."""
+    where = _STAGE_WORDS.get(reply.stage if reply.stage in _STAGE_WORDS else str(stage), "during a call")
+    detail = clean(reply.detail, 1500)
+    if reply.error == "no-modelnew":
         return Outcome(Verdict.CRASHED, "the candidate defines no class ModelNew")
-    if kind == "memory":
+    if reply.error == "memory":
         return Outcome(Verdict.LIMIT, f"the candidate ran out of memory {where}: {detail}")
-    return Outcome(Verdict.CRASHED, f"{reply.get('type', 'Error')} {where}: {detail}")
+    return Outcome(Verdict.CRASHED, f"{clean(reply.type, 100)} {where}: {detail}")
 
 
 def from_exit(status: int | None, killed_by_us: bool, when: str) -> Outcome:
@@ -114,7 +119,7 @@ def describe_process(pid: int) -> str:
             cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
     except OSError:
         cmd = ""
-    return f"pid {pid} ({cmd[:80] or 'exited'})"
+    return f"pid {pid} ({clean(cmd, 80) or 'exited'})"  # the command line is the candidate's text
 
 
 def kill_all(pids: list[int]) -> None:

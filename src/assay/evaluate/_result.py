@@ -49,6 +49,8 @@ class Timing(BaseModel):
     candidate_wall_ms: list[float] = Field(default_factory=list)
     reference_inner_ms: list[float] = Field(default_factory=list)
     candidate_inner_ms: list[float] = Field(default_factory=list)
+    reference_interrupts: list[int] = Field(default_factory=list)  # the timing CPU's, per block; -1: not countable
+    candidate_interrupts: list[int] = Field(default_factory=list)
     reference_first: list[bool] = Field(default_factory=list)  # the randomized order of each round
     warmup_rounds: int = 0
 

@@ -12,7 +12,17 @@ import time
 from typing import Any
 
 from assay.evaluate._zygote import Zygote
-from assay.worker import CANDIDATE_MESSAGE_CAP, TRUSTED_MESSAGE_CAP, recv, send
+from assay.worker import CANDIDATE_MESSAGE_CAP, TRUSTED_MESSAGE_CAP, recv, recv_body, send
+
+_STOPPED = frozenset("TtXZ")  # stopped (job control or tracing), or exiting: off the CPU for good
+_RESUMING = signal.SIGCONT  # pending only if the worker blocks it; our own resume sends it
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def _process_cpu_clock(pid: int) -> int:
@@ -51,6 +61,7 @@ class Worker:
         self.capacity = 0
         self.stopped = False
         self.killed = False
+        self.frozen_cpu: float | None = None  # the CPU clock when the worker was last frozen and settled
 
     def send(self, message: dict[str, Any]) -> None:
         send(self.cmd_w, message)
@@ -58,9 +69,9 @@ class Worker:
     def receive(self, deadline: float) -> dict[str, Any]:
         return recv(self.reply_r, deadline=deadline, cap=self.cap)
 
-    def request(self, message: dict[str, Any], deadline: float) -> dict[str, Any]:
-        self.send(message)
-        return self.receive(deadline)
+    def receive_body(self, deadline: float) -> bytes:
+        """One message, unparsed: the candidate's replies are validated by `assay.worker` models, never trusted."""
+        return recv_body(self.reply_r, deadline=deadline, cap=self.cap)
 
     def view(self, offset: int, nbytes: int) -> memoryview:
         """`nbytes` of the channel at `offset`, in place (fewer past its end): compare, never keep.
@@ -108,24 +119,52 @@ class Worker:
             self.signal(signal.SIGSTOP)
             self.stopped = True
 
-    def stop_and_settle(self, timeout: float = 0.2) -> bool:
-        """Freeze the worker and wait until none of its threads is on a CPU; False if that did not happen.
+    def freeze(self, timeout: float = 0.2) -> bool:
+        """Freeze the worker and wait until every thread is stopped; False if that did not happen in time.
 
         Linux adds a running thread's latest stretch of CPU time to its process's CPU clock only when the
         thread leaves the CPU (or at the next scheduler tick, milliseconds later); a thread of another
-        process cannot be made to account it sooner. Once every thread is off the CPU, `cpu_time()` is exact.
+        process cannot be made to account it sooner. Once every thread is stopped, `cpu_time()` is exact and
+        must not move again until `resume()`: the reading taken here is what `breach()` compares with.
         """
         self.stop()
         deadline = time.monotonic() + timeout
+        settled = False
         while True:
-            if not any(state == "R" for state in self._thread_states()):
-                return True
+            states = [state for state, _ in self._threads()]
+            if all(state in _STOPPED for state in states):
+                settled = True
+                break
             if time.monotonic() > deadline:
-                return False
+                break
             os.sched_yield()
+        self.frozen_cpu = self.cpu_time()
+        return settled
 
-    def _thread_states(self) -> list[str]:
-        states = []
+    def breach(self) -> str | None:
+        """Evidence that the frozen worker ran since `freeze()` (None: it did not). Read just before `resume()`.
+
+        A frozen worker can be woken only by a signal it arranged itself (a timer delivering SIGCONT, say), so
+        the proof is taken from outside: its CPU clock has not moved since the freeze, every thread is still
+        stopped, and no signal arrived for it meanwhile.
+        """
+        if self.frozen_cpu is None:
+            return None
+        cpu = self.cpu_time()
+        if cpu != self.frozen_cpu and not (math.isnan(cpu) and math.isnan(self.frozen_cpu)):
+            return f"its CPU clock advanced by {(cpu - self.frozen_cpu) * 1e6:.1f} us while it was frozen"
+        threads = self._threads()
+        running = [f"thread {tid} in state {state}" for state, tid in threads if state not in _STOPPED]
+        if running:
+            return f"{', '.join(running[:3])} while it should have been frozen"
+        pending = self._pending_signals()
+        if pending:
+            return f"signal(s) {', '.join(pending)} arrived for it while it was frozen"
+        return None
+
+    def _threads(self) -> list[tuple[str, str]]:
+        """(state, thread id) of every thread of the worker, from /proc."""
+        found = []
         try:
             tids = os.listdir(f"/proc/{self.host_pid}/task")
         except OSError:
@@ -133,13 +172,31 @@ class Worker:
         for tid in tids:
             try:
                 with open(f"/proc/{self.host_pid}/task/{tid}/stat", "rb") as f:
-                    states.append(f.read().rsplit(b")", 1)[1].split(maxsplit=1)[0].decode())
+                    found.append((f.read().rsplit(b")", 1)[1].split(maxsplit=1)[0].decode(), tid))
             except (OSError, IndexError):
                 continue  # the thread exited
-        return states
+        return found
+
+    def _pending_signals(self) -> list[str]:
+        """Signals pending for the process or any of its threads, except the SIGCONT of our own resume."""
+        mask = 0
+        paths = [f"/proc/{self.host_pid}/status"] + [
+            f"/proc/{self.host_pid}/task/{tid}/status" for _, tid in self._threads()
+        ]
+        for path in paths:
+            try:
+                with open(path) as f:
+                    for line in f:
+                        if line.startswith(("SigPnd:", "ShdPnd:")):
+                            mask |= int(line.split()[1], 16)
+            except (OSError, ValueError, IndexError):
+                continue
+        mask &= ~(1 << (_RESUMING - 1))
+        return [_signal_name(n) for n in range(1, 65) if mask & (1 << (n - 1))]
 
     def resume(self) -> None:
         if self.stopped:
+            self.frozen_cpu = None
             self.signal(signal.SIGCONT)
             self.stopped = False
 
@@ -149,7 +206,7 @@ class Worker:
         Read from outside through the process's POSIX CPU clock, so nothing in the worker can change it. Time
         spent waiting for a CPU that other processes hold is not in it, which is what makes it the official
         sample on a machine that is not quiet (see `Round`). Exact only while no thread of the worker is on a
-        CPU (`stop_and_settle`). NaN once the worker is gone.
+        CPU (`freeze`). NaN once the worker is gone.
         """
         try:
             return time.clock_gettime(_process_cpu_clock(self.host_pid))

@@ -5,7 +5,7 @@
 # weakness: <the harness weakness it abuses>
 # seen: <where it was seen, or "inferred">
 # task: <folder under the corpus's tasks/>
-# expect: not-verified | incorrect | flagged:<flag-id> | crashed | limit | timeout | verified
+# expect: not-verified | not-faster | incorrect | flagged:<flag-id> | crashed | limit | timeout | verified
 # side-effect: none | tcp-listener | file:<path> | process | secret   (comma-separated when several)
 """
 
@@ -30,6 +30,11 @@ CATALOG_IDS = (
 )  # fmt: skip
 # Sandbox attacks of research/sandbox.md section 2.2 that no exploits.md row names.
 SANDBOX_IDS = ("read-secret", "ptrace-parent", "proc-mem-parent", "kill-parent", "signal-stop")
+# Attacks on assay's own mechanisms, written by reading its source: the estimator, the freeze of the side that
+# is not timed, the reference's clock, the output channel, the worker protocol, the terminal report.
+DESIGN_IDS = (
+    "estimator-hide", "freeze-escape", "reference-harm", "output-alias", "protocol-garbage", "report-forgery",
+)  # fmt: skip
 # Catalog rows the corpus leaves out, and why.
 NOT_COVERED = {
     "side-stream": "needs CUDA streams; its CPU analogue is thread-defer",
@@ -79,7 +84,7 @@ def _check_expect(expect: str, kind: str, where: str) -> None:
     verdict, _, flag = expect.partition(":")
     if kind == "control" and expect != "verified":
         raise HeaderError(f"{where}: a control must expect verified, not {expect!r}")
-    if kind == "attack" and (expect == "verified" or (verdict not in (*VERDICTS, "not-verified"))):
+    if kind == "attack" and (expect == "verified" or (verdict not in (*VERDICTS, "not-verified", "not-faster"))):
         raise HeaderError(f"{where}: unknown expectation {expect!r}")
     if (verdict == "flagged") != bool(flag):
         raise HeaderError(f"{where}: write flagged:<flag-id>, got {expect!r}")
@@ -97,7 +102,7 @@ def parse_entry(path: Path) -> CorpusEntry:
     missing = [f for f in (kind, *FIELDS) if not fields.get(f)]
     if missing:
         raise HeaderError(f"{path}: header lacks {', '.join(missing)}")
-    if kind == "attack" and ident not in CATALOG_IDS + SANDBOX_IDS:
+    if kind == "attack" and ident not in CATALOG_IDS + SANDBOX_IDS + DESIGN_IDS:
         raise HeaderError(f"{path}: unknown attack id {ident!r}")
     _check_expect(fields["expect"], kind, str(path))
     effects = tuple(e.strip() for e in fields["side-effect"].split(","))

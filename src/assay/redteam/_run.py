@@ -72,6 +72,8 @@ def expectation_met(expect: str, result: EvalResult) -> bool:
     verdict, _, flag = expect.partition(":")
     if verdict == "not-verified":
         return result.verdict != "verified"
+    if verdict == "not-faster":  # correct, so possibly verified, but never reported faster than the reference
+        return result.verdict != "verified" or (result.comparison != "faster" and (result.speedup or 0.0) < 1.0)
     if flag:
         return result.verdict == "flagged" and flag in {f.id for f in result.flags}
     return result.verdict == verdict

@@ -41,6 +41,10 @@ _DENIED_ALWAYS = (
     "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "personality",
     "memfd_create", "memfd_secret",
     "sched_setaffinity",  # the candidate must not unpin itself from the CPU it is timed on
+    # Timers: a frozen candidate must have no way to wake itself (a timer delivering SIGCONT), and no interrupt
+    # source that fires while the reference is timed (a timer's interrupts bill whoever runs). Compilers and
+    # torch.compile arm none; the worker itself is frozen and resumed from outside.
+    "timer_create", "timer_settime", "setitimer", "alarm", "timerfd_create", "timerfd_settime", "mq_notify",
 )  # fmt: skip
 _DENIED_AT_LOCKDOWN = ("fork", "vfork", "execve", "execveat")
 
@@ -50,6 +54,9 @@ _TIOCSTI = 0x5412
 _TIOCLINUX = 0x541C
 _F_SETOWN = 8
 _F_SETOWN_EX = 15
+_F_SETSIG = 10  # the signal an fd's events send (SIGCONT would wake a frozen process)
+_F_SETLEASE = 1024  # a lease break signals the holder
+_F_NOTIFY = 1026  # dnotify: a directory change signals the watcher
 _LOW32 = 0xFFFFFFFF
 
 
@@ -88,7 +95,7 @@ def load_build_profile() -> None:
         _deny(flt, eperm, name, _sc.Arg(0, _sc.NE, me))
     for cmd in (_TIOCSTI, _TIOCLINUX):  # keystroke injection into the caller's terminal
         _deny(flt, eperm, "ioctl", _sc.Arg(1, _sc.MASKED_EQ, _LOW32, cmd))
-    for cmd in (_F_SETOWN, _F_SETOWN_EX):  # SIGIO to an arbitrary pid
+    for cmd in (_F_SETOWN, _F_SETOWN_EX, _F_SETSIG, _F_SETLEASE, _F_NOTIFY):  # signals sent later, by others
         _deny(flt, eperm, "fcntl", _sc.Arg(1, _sc.MASKED_EQ, _LOW32, cmd))
     for flag in _NAMESPACE_FLAGS:  # clone(CLONE_NEW*) is unshare by another name
         _deny(flt, eperm, "clone", _sc.Arg(0, _sc.MASKED_EQ, flag, flag))

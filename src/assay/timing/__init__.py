@@ -1,5 +1,27 @@
-"""Timing statistics: the paired speedup of interleaved rounds, its bootstrap interval, and the decision rule."""
+"""Timing: the protocol's state machine (which round next, when to stop) and the statistics of its rounds."""
 
-from assay.timing._stats import Speedup, approx_halfwidth, paired_bootstrap, paired_speedup, robust_sd, trimmed_mean
+from assay.timing._schedule import Observed, Phase, Plan, Schedule, Step
+from assay.timing._stats import (
+    Sample,
+    Speedup,
+    approx_halfwidth,
+    mean_speedup,
+    mean_times,
+    robust_sd,
+    speedup_interval,
+)
 
-__all__ = ["Speedup", "approx_halfwidth", "paired_bootstrap", "paired_speedup", "robust_sd", "trimmed_mean"]
+__all__ = [
+    "Observed",
+    "Phase",
+    "Plan",
+    "Sample",
+    "Schedule",
+    "Speedup",
+    "Step",
+    "approx_halfwidth",
+    "mean_speedup",
+    "mean_times",
+    "robust_sd",
+    "speedup_interval",
+]

@@ -1,25 +1,40 @@
-"""Statistics of paired, interleaved timing samples (measurement.md sections 1.1, 1.3 and 4.4).
+"""Statistics of interleaved timing rounds: the speedup in mean time per call, and its bootstrap interval.
 
-Each round holds one reference and one candidate sample taken back to back, so the unit of evidence is the
-round's log-ratio log(reference / candidate): whatever slowed the machine during the round slowed both, and
-cancels. The estimate is exp of the 20%-trimmed mean of those log-ratios, and its 95% interval a bootstrap over
-rounds.
+Each round holds one reference and one candidate sample (a block of calls each) taken back to back on fresh
+inputs. The speedup is the ratio of the two sides' mean times per call over every timed round: it answers "how
+much less time does a call take on average", and it charges the candidate for every call it made. A robust
+estimator (a trimmed mean or a median of per-round ratios) would resist machine noise better, but it discards
+rounds, and a candidate can move slow work into exactly the rounds it discards: with a 20%-trimmed mean of
+log-ratios, a candidate twice as fast in 85% of its rounds and 25 times slower in the other 15% read 2x faster
+while its mean cost per call was 2.5 times the reference's (redteam/attacks/estimator_*.py).
 
-Why not the ratio of the two medians: it pairs nothing, so on a machine whose speed jumps between two states
-(a busy neighbour on the sibling hyperthread: a pinned pure-Python loop here took 2.4-2.9 ms or 4.3-4.6 ms,
-nothing in between) each median lands on either state; over 10 A/A runs of 200 rounds it strayed up to 3.8%
-from 1 with intervals of +/-2.7%, where the paired estimate stayed within 1.8% with +/-1.2% (the same samples,
-`bench/estimators.py`). Why trimmed: a round that caught a long stall on one side is an outlier in its
-log-ratio; the mean of the middle 60% ignores those while still charging a candidate for slowness it shows in
-more than a fifth of its calls, which a median would let it hide in up to half.
+The means are paired where it matters: whatever slows the machine for a whole round slows both sides, so it
+cancels in the ratio of sums exactly as in a ratio of pairs. The samples are CPU time of the workers, which
+time spent waiting for a CPU does not inflate, so a round that caught a busy neighbour is not an outlier the
+way it would be in wall time.
+
+The rounds' order is random (which side goes first), and the first side of a round runs 1-2% slower than the
+second (measured on matmul_task). The means are stratified by order: each side's mean is the average of its
+mean in reference-first rounds and its mean in candidate-first rounds, so an unequal count of the two orders
+moves nothing, and the order need not be balanced in pairs (which would make it predictable from inside).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One timed round: each side's block time (seconds, the same number of calls) and which side went first."""
+
+    reference_s: float
+    candidate_s: float
+    reference_first: bool
 
 
 @dataclass(frozen=True)
@@ -57,63 +72,80 @@ class Speedup:
         return "no measurable difference"
 
 
-TRIM = 0.2  # of the rounds, at each end
+def _arrays(samples: Sequence[Sample]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ref = np.array([s.reference_s for s in samples], dtype=np.float64)
+    cand = np.array([s.candidate_s for s in samples], dtype=np.float64)
+    first = np.array([s.reference_first for s in samples], dtype=bool)
+    if ref.size < 2:
+        raise ValueError("need at least two rounds")
+    if not (np.isfinite(ref).all() and np.isfinite(cand).all()) or (ref <= 0).any() or (cand <= 0).any():
+        raise ValueError("times must be positive and finite")
+    return ref, cand, first
 
 
-def trimmed_mean(values: np.ndarray) -> np.ndarray:
-    """The mean of the middle values along the last axis, `TRIM` of them cut at each end."""
-    n = values.shape[-1]
-    cut = int(TRIM * n)
-    ordered = np.sort(values, axis=-1)
-    return np.asarray(ordered[..., cut : n - cut].mean(axis=-1))
+def _strata(first: np.ndarray) -> list[np.ndarray]:
+    """Row indices of the reference-first and the candidate-first rounds; one stratum if either is empty."""
+    strata = [np.flatnonzero(first), np.flatnonzero(~first)]
+    return [s for s in strata if s.size] if all(s.size for s in strata) else [np.arange(first.size)]
 
 
-def approx_halfwidth(reference: list[float] | np.ndarray, candidate: list[float] | np.ndarray) -> float:
-    """A cheap stand-in for the bootstrap's relative half-width: 1.96 standard errors of the trimmed mean.
-
-    The standard error is Tukey and McLaughlin's (the winsorized sd over (1 - 2 x TRIM) sqrt(n)). On 200-round
-    A/A runs of matmul_task it stayed within about 10% of `paired_bootstrap`'s half-width from 40 rounds on
-    (13% at 20), at a thousandth of the cost, so the stopping rule can look at every pair of rounds and
-    bootstrap only when the target is near. Infinite below three rounds.
-    """
-    logs = np.log(np.asarray(reference, dtype=np.float64) / np.asarray(candidate, dtype=np.float64))
-    n = logs.size
-    if n < 3:
-        return math.inf
-    cut = int(TRIM * n)
-    ordered = np.sort(logs)
-    winsorized = np.clip(logs, ordered[cut], ordered[n - cut - 1])
-    return float(1.96 * winsorized.std(ddof=1) / ((1 - 2 * TRIM) * math.sqrt(n)))
+def _means(ref: np.ndarray, cand: np.ndarray, strata: list[np.ndarray]) -> tuple[float, float]:
+    return (
+        float(np.mean([ref[s].mean() for s in strata])),
+        float(np.mean([cand[s].mean() for s in strata])),
+    )
 
 
-def paired_speedup(reference: np.ndarray, candidate: np.ndarray) -> float:
-    """exp of the trimmed mean of the per-round log-ratios log(reference / candidate)."""
-    return float(np.exp(trimmed_mean(np.log(np.asarray(reference) / np.asarray(candidate)))))
-
-
-def paired_bootstrap(
-    reference: list[float] | np.ndarray,
-    candidate: list[float] | np.ndarray,
-    *,
-    resamples: int = 2000,
-    rng: np.random.Generator | None = None,
-) -> Speedup:
-    """The paired speedup with a percentile bootstrap 95% interval, resampling rounds.
+def mean_times(samples: Sequence[Sample]) -> tuple[float, float]:
+    """Each side's mean block time over every round, stratified by order (seconds per block).
 
     Raises:
-        ValueError: fewer than two rounds, unequal lengths, or non-positive times.
+        ValueError: fewer than two rounds, or times that are not positive and finite.
     """
-    ref = np.asarray(reference, dtype=np.float64)
-    cand = np.asarray(candidate, dtype=np.float64)
-    if ref.shape != cand.shape or ref.ndim != 1 or ref.size < 2:
-        raise ValueError("need at least two paired rounds")
-    if (ref <= 0).any() or (cand <= 0).any():
-        raise ValueError("times must be positive")
+    ref, cand, first = _arrays(samples)
+    return _means(ref, cand, _strata(first))
+
+
+def mean_speedup(samples: Sequence[Sample]) -> float:
+    """The reference's mean time per call over the candidate's (see the module docstring)."""
+    ref, cand = mean_times(samples)
+    return ref / cand
+
+
+def approx_halfwidth(samples: Sequence[Sample]) -> float:
+    """A cheap stand-in for the bootstrap's relative half-width: 1.96 delta-method standard errors of the log
+    of the mean ratio. Lets the stopping rule look at every pair of rounds and bootstrap only near the target.
+    Infinite below three rounds in a stratum."""
+    ref, cand, first = _arrays(samples)
+    strata = _strata(first)
+    if any(s.size < 3 for s in strata):
+        return math.inf
+    mean_ref, mean_cand = _means(ref, cand, strata)
+    influence = ref / mean_ref - cand / mean_cand  # each round's pull on log(mean_ref / mean_cand), scaled
+    weight = 1 / len(strata)
+    variance = sum(weight**2 * float(influence[s].var(ddof=1)) / s.size for s in strata)
+    return 1.96 * math.sqrt(variance)
+
+
+def speedup_interval(
+    samples: Sequence[Sample], *, resamples: int = 2000, rng: np.random.Generator | None = None
+) -> Speedup:
+    """The mean speedup with a percentile bootstrap 95% interval, resampling rounds within each order.
+
+    Raises:
+        ValueError: fewer than two rounds, or times that are not positive and finite.
+    """
+    ref, cand, first = _arrays(samples)
+    strata = _strata(first)
     gen = rng if rng is not None else np.random.default_rng()
-    logs = np.log(ref / cand)
-    idx = gen.integers(0, ref.size, size=(resamples, ref.size))
-    low, high = np.exp(np.percentile(trimmed_mean(logs[idx]), [2.5, 97.5]))
-    value = paired_speedup(ref, cand)
+    mean_ref = np.zeros(resamples)
+    mean_cand = np.zeros(resamples)
+    for stratum in strata:
+        idx = stratum[gen.integers(0, stratum.size, size=(resamples, stratum.size))]
+        mean_ref += ref[idx].mean(axis=1) / len(strata)
+        mean_cand += cand[idx].mean(axis=1) / len(strata)
+    low, high = np.percentile(mean_ref / mean_cand, [2.5, 97.5])
+    value = mean_speedup(samples)
     return Speedup(value=value, low=float(min(low, value)), high=float(max(high, value)), rounds=int(ref.size))
 
 

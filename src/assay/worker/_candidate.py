@@ -17,7 +17,7 @@ from assay.worker._boot import boot
 from assay.worker._clocks import clock_for
 from assay.worker._protocol import recv, send
 from assay.worker._reference import load_module, seed_everything
-from assay.worker._serve import Channel, describe_exception, run_calls, serve
+from assay.worker._serve import Caller, Channel, describe_exception, serve
 
 
 def main(fds: list[int], config: dict[str, Any]) -> None:
@@ -52,9 +52,4 @@ def main(fds: list[int], config: dict[str, Any]) -> None:
         send(fd_out, {**describe_exception(exc), "stage": stage})
         return
     send(fd_out, {"ok": "ready", "construct_s": construct_s})
-    channel = Channel(data_fd)
-    serve(
-        fd_in,
-        fd_out,
-        {"run": lambda r: run_calls(channel, model, r, clock)},
-    )
+    serve(fd_in, fd_out, {"run": Caller(Channel(data_fd), model, clock).run})

@@ -77,19 +77,28 @@ def _read_exact(fd: int, n: int, deadline: float | None) -> bytes:
     return b"".join(chunks)
 
 
-def recv(fd: int, *, deadline: float | None = None, cap: int = TRUSTED_MESSAGE_CAP) -> dict[str, Any]:
-    """Read one framed JSON object; `deadline` is a `time.monotonic()` value.
+def recv_body(fd: int, *, deadline: float | None = None, cap: int = TRUSTED_MESSAGE_CAP) -> bytes:
+    """Read one framed message's body, unparsed; `deadline` is a `time.monotonic()` value.
 
     Raises:
-        ProtocolError: EOF, deadline passed, oversized or malformed message.
+        ProtocolError: EOF, deadline passed, or a message over `cap` bytes.
     """
     (length,) = _HEADER.unpack(_read_exact(fd, _HEADER.size, deadline))
     if length > cap:
         raise ProtocolError(f"message of {length} bytes exceeds the {cap}-byte cap")
-    body = _read_exact(fd, length, deadline)
+    return _read_exact(fd, length, deadline)
+
+
+def recv(fd: int, *, deadline: float | None = None, cap: int = TRUSTED_MESSAGE_CAP) -> dict[str, Any]:
+    """Read one framed JSON object from a trusted peer (candidate replies go through `_messages` instead).
+
+    Raises:
+        ProtocolError: EOF, deadline passed, oversized or malformed message.
+    """
+    body = recv_body(fd, deadline=deadline, cap=cap)
     try:
         message = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ProtocolError("malformed message") from None
     if not isinstance(message, dict):
         raise ProtocolError("message is not a JSON object")

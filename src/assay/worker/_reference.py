@@ -23,9 +23,9 @@ import torch
 
 from assay import sandbox
 from assay.worker._boot import boot
-from assay.worker._clocks import CpuClock, CudaClock, clock_for
+from assay.worker._clocks import clock_for
 from assay.worker._protocol import DTYPE_SIZES, recv, send
-from assay.worker._serve import Channel, describe_exception, run_calls, serve, write_tensor
+from assay.worker._serve import Caller, Channel, describe_exception, serve, write_tensor
 
 JSONABLE = (int, float, bool, str, type(None))
 
@@ -59,9 +59,7 @@ class _Reference:
         self.data_fd = data_fd
         self.module = module
         self.defaults = defaults
-        self.model: Any = None
-        self.clock: CpuClock | CudaClock | None = None
-        self.channel = Channel(data_fd)
+        self.caller: Caller | None = None  # None in the generator, which never runs Model
 
     def _apply_sizes(self, sizes: dict[str, int] | None) -> None:
         for name, value in self.defaults.items():
@@ -98,7 +96,8 @@ class _Reference:
         return {"calls": calls, "end": offset}
 
     def run(self, request: dict[str, Any]) -> dict[str, Any]:
-        return run_calls(self.channel, self.model, request, self.clock)
+        assert self.caller is not None, "the generator runs no calls"
+        return self.caller.run(request)
 
 
 def main(fds: list[int], config: dict[str, Any]) -> None:
@@ -122,10 +121,10 @@ def main(fds: list[int], config: dict[str, Any]) -> None:
         reference = _Reference(data_fd, module, defaults)
         if request.get("model", True):
             device = str(request.get("device", "cpu"))
-            reference.model = module.Model(*init_inputs)
+            model = module.Model(*init_inputs)
             if device != "cpu":
-                reference.model = reference.model.to(device)
-            reference.clock = clock_for(device)
+                model = model.to(device)
+            reference.caller = Caller(Channel(data_fd), model, clock_for(device))
         construct_s = time.perf_counter() - t0
         sandbox.lockdown()
     except BaseException as exc:

@@ -1,10 +1,12 @@
 """The call loop shared by the reference and the candidate worker.
 
 Runs INSIDE the sandbox for candidates. Once the candidate is imported, this code may be tampered with, so it
-decides nothing: the orchestrator times each block of calls with its own clock, compares the output bytes,
-and checks the inputs for changes itself. What this loop must do is keep its own work per call small and the
-same for every candidate, so that the time the orchestrator measures is the call's cost: inputs are tensors that
-view the shared memory in place (no copy in), and the output is one memcpy out.
+decides nothing: the orchestrator times each block of calls with its own clock, reads every output out of the
+worker's memory itself, and checks the inputs for changes itself. What this loop must do is keep its own work
+per call small and the same for every candidate, so that the time the orchestrator measures is the call's cost:
+inputs are tensors that view the shared memory in place (no copy in), and the output is not copied at all: the
+reply gives its address, and the orchestrator copies it out of this process (`process_vm_readv`) outside the
+timed window. A worker that replaces this loop can save only what the loop costs (bench/worker_overhead.py).
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ from assay.worker._clocks import CpuClock, CudaClock
 from assay.worker._protocol import DTYPE_SIZES, send
 
 _TENSOR = torch.Tensor
-_contiguous = torch.Tensor.contiguous
 _detach = torch.Tensor.detach
 _reshape = torch.Tensor.reshape
 _view = torch.Tensor.view
 _numpy = torch.Tensor.numpy
-_copy = torch.Tensor.copy_
+_data_ptr = torch.Tensor.data_ptr
+_no_grad = torch.no_grad
 
 TORCH_DTYPES: dict[str, torch.dtype] = {name: getattr(torch, name) for name in DTYPE_SIZES}
 
@@ -46,39 +48,36 @@ def write_tensor(fd: int, t: torch.Tensor, offset: int) -> None:
 
 
 class Channel:
-    """The worker's memfd, mapped: inputs are read in place, outputs written with one copy."""
+    """The worker's memfd, mapped: each call's inputs are tensors viewing it in place."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self._map: mmap.mmap | None = None
         self._bytes: torch.Tensor | None = None
+        self._views: dict[tuple[int, str, tuple[int, ...]], torch.Tensor] = {}
 
     def ensure(self, capacity: int) -> None:
         """Map (again) when the orchestrator has grown the memfd to `capacity` bytes."""
         if self._map is not None and len(self._map) >= capacity:
             return
         self._bytes = None
+        self._views.clear()
         if self._map is not None:
             self._map.close()
         self._map = mmap.mmap(self.fd, capacity)
         self._bytes = torch.frombuffer(self._map, dtype=torch.uint8)
 
-    def region(self, offset: int, nbytes: int) -> torch.Tensor:
-        assert self._bytes is not None, "the channel is not mapped"
-        return self._bytes[offset : offset + nbytes]
-
     def tensor(self, spec: dict[str, Any]) -> torch.Tensor:
+        """A fresh tensor object viewing the spec's bytes (a candidate may keep or alter the one it was given)."""
         dtype = TORCH_DTYPES[spec["dtype"]]
         if spec["nbytes"] == 0:
             return torch.empty(spec["shape"], dtype=dtype)
-        return _view(_view(self.region(spec["offset"], spec["nbytes"]), dtype), spec["shape"])
+        assert self._bytes is not None, "the channel is not mapped"
+        region = self._bytes[spec["offset"] : spec["offset"] + spec["nbytes"]]
+        return _view(_view(region, dtype), spec["shape"])
 
     def args(self, specs: list[dict[str, Any]]) -> list[Any]:
         return [spec["scalar"] if "scalar" in spec else self.tensor(spec) for spec in specs]
-
-    def write(self, t: torch.Tensor, offset: int) -> None:
-        flat = _view(_reshape(t, (-1,)), torch.uint8)
-        _copy(self.region(offset, flat.numel()), flat)
 
 
 def _describe_output(out: object, device: torch.device) -> dict[str, Any] | None:
@@ -101,48 +100,52 @@ def _describe_output(out: object, device: torch.device) -> dict[str, Any] | None
     return None
 
 
-def run_calls(
-    channel: Channel,
-    model: Callable[..., Any],
-    request: dict[str, Any],
-    clock: CpuClock | CudaClock | None = None,
-) -> dict[str, Any]:
-    """Run each call of a block on its inputs and capture its output bytes at return."""
-    channel.ensure(int(request["capacity"]))
-    clock = clock or CpuClock()
-    device = clock.device if isinstance(clock, CudaClock) else torch.device("cpu")
-    times: list[float] = []
-    host: list[float] = []
-    outputs: list[dict[str, Any]] = []
-    for call in request["calls"]:
-        args = channel.args(call["inputs"])
-        if device.type != "cpu":
-            args = [a.to(device) if type(a) is _TENSOR else a for a in args]
-        with torch.no_grad():
-            out, seconds, host_seconds = clock.measure(model, args)
-        times.append(seconds)
-        host.append(host_seconds)
-        problem = _describe_output(out, device)
-        if problem is None:
-            out = _detach(out).cpu()
-            dtype = str(out.dtype).removeprefix("torch.")
-            nbytes = out.numel() * DTYPE_SIZES[dtype]
-            desc: dict[str, Any] = {"dtype": dtype, "shape": list(out.shape)}
-            if call["out_nbytes"] is None or nbytes == call["out_nbytes"]:
-                channel.write(out, call["out_offset"])
-            else:
-                desc["skipped"] = True
-            outputs.append(desc)
-        else:
-            outputs.append(problem)
-        del out, args
-    return {"times": times, "host_times": host, "outputs": outputs}
+class Caller:
+    """Runs one call per request and keeps its output alive until the next request, so that the orchestrator
+    can read it at its address (at return, and once more when the worker is frozen)."""
+
+    def __init__(self, channel: Channel, model: Callable[..., Any], clock: CpuClock | CudaClock | None) -> None:
+        self.channel = channel
+        self.model = model
+        self.clock = clock or CpuClock()
+        self.device = self.clock.device if isinstance(self.clock, CudaClock) else torch.device("cpu")
+        self.kept: Any = None
+
+    def run(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.kept = None
+        self.channel.ensure(int(request["capacity"]))
+        args = self.channel.args(request["inputs"])
+        if self.device.type != "cpu":
+            args = [a.to(self.device) if type(a) is _TENSOR else a for a in args]
+        with _no_grad():
+            out, seconds, host_seconds = self.clock.measure(self.model, args)
+        del args
+        problem = _describe_output(out, self.device)
+        reply: dict[str, Any] = {"id": request["id"], "time": seconds, "host_time": host_seconds}
+        if problem is not None:
+            reply["output"] = problem
+            return reply
+        out = _detach(out)
+        if self.device.type != "cpu":
+            out = out.cpu()
+        self.kept = out
+        reply["output"] = {
+            "dtype": str(out.dtype).removeprefix("torch."),
+            "shape": list(out.shape),
+            "address": _data_ptr(out),
+        }
+        return reply
 
 
 def describe_exception(exc: BaseException) -> dict[str, Any]:
-    """A bounded, JSON-safe description of a failure (never the object itself)."""
+    """A bounded, JSON-safe description of a failure (never the object itself): the head and the tail of the
+    message, where a compiler puts its command line and its error."""
     kind = "memory" if isinstance(exc, MemoryError) or "can't allocate memory" in str(exc) else "exception"
-    return {"error": kind, "type": type(exc).__name__, "detail": str(exc)[:1500]}
+    # Lone surrogates (a file name decoded with surrogateescape) are not valid JSON text once escaped.
+    text = str(exc).encode("utf-8", "backslashreplace").decode("utf-8")
+    if len(text) > 4000:
+        text = text[:1000] + "\n[...]\n" + text[-3000:]
+    return {"error": kind, "type": type(exc).__name__[:200], "detail": text}
 
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
@@ -163,5 +166,5 @@ def serve(fd_in: int, fd_out: int, handlers: dict[str, Handler]) -> None:
         try:
             reply = handler(request)
         except BaseException as exc:
-            reply = describe_exception(exc)
+            reply = {**describe_exception(exc), "stage": "call"}
         send(fd_out, reply)

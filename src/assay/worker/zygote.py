@@ -70,10 +70,10 @@ def _reap(sock: socket.socket) -> None:
 
 def main() -> None:
     sock = socket.socket(fileno=int(sys.argv[1]))
-    parent = os.getppid()
-    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(1)
+    # No PDEATHSIG here: Linux sends it when the *thread* that started us exits, and an orchestrator may start its
+    # evaluator from a worker thread that ends long before the process does. The control socket is the tie: when
+    # the orchestrator dies, the kernel closes its end, and the loop below exits on EOF (taking the workers,
+    # whose own PDEATHSIG points at this single-threaded process, with it).
     # Orphans of workers (in the fallback without pid namespaces) reparent here, where they are reaped.
     _prctl(_PR_SET_CHILD_SUBREAPER, 1)
     import torch

@@ -1,0 +1,304 @@
+"""Interleaved rounds: k calls on each side, on the same fresh secret inputs, each side timed while the other
+is frozen, every output copied out of the worker's memory at return and checked.
+
+Trusted side. The official sample of a side is its worker's CPU time over the block, read from outside; the
+frozen side must stay frozen (its CPU clock must not move, `Worker.breach`), and the timing CPU's interrupts
+during each block are counted (`InterruptCounter`). The candidate cannot tell from the gaps between its
+blocks whether the reference runs right after it: the orchestrator idles, before each candidate block, for as
+long as the reference blocks it did not run since the candidate's last block would have taken.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from assay.errors import TaskError, WorkerError
+from assay.evaluate._checks import Expected, matches
+from assay.evaluate._interrupts import InterruptCounter
+from assay.evaluate._memory import read_memory
+from assay.evaluate._outcome import flag, from_exit
+from assay.evaluate._session import Session
+from assay.evaluate._workers import Worker
+from assay.timing import Step
+from assay.worker import OutputProblem, Ran, Run
+
+
+@dataclass(frozen=True)
+class Block:
+    """One side's block of calls as the orchestrator saw it."""
+
+    wall_s: float  # the calls' round trips, by the orchestrator's clock
+    cpu_s: float  # CPU time of the worker's threads over the block, read from outside (Worker.cpu_time)
+    inner_s: float  # the sum of the times the worker reported for its calls
+    host_s: float  # the sum of the host times the worker reported (CUDA: includes other streams)
+    interrupts: int  # taken by the timing CPU during the block; -1 when not countable
+
+
+@dataclass(frozen=True)
+class Round:
+    """One interleaved round. `ref_s` and `cand_s` are the official samples: CPU time on the CPU (other
+    processes' load does not inflate it), wall time on CUDA, where the work runs on the device."""
+
+    step: Step
+    ref: Block
+    cand: Block
+    call_bytes: int  # one call's input and output bytes
+    cpu_clock: bool
+
+    @property
+    def calls(self) -> int:
+        return self.step.calls
+
+    @property
+    def ref_first(self) -> bool:
+        return self.step.reference_first
+
+    @property
+    def ref_s(self) -> float:
+        return self.ref.cpu_s if self.cpu_clock else self.ref.wall_s
+
+    @property
+    def cand_s(self) -> float:
+        return self.cand.cpu_s if self.cpu_clock else self.cand.wall_s
+
+
+@dataclass
+class _Side:
+    """What one side's block produced: its replies and the output bytes read at each call's return."""
+
+    block: Block
+    replies: list[Ran]
+    outputs: list[memoryview | None]
+    threads_after: int = 0
+    frozen_last: memoryview | None = None  # the last output, read again once the worker was frozen
+
+
+def _input_span(specs: list[dict[str, Any]]) -> tuple[int, int] | None:
+    """The bytes of one call's input tensors in the channel (the generator lays them out contiguously)."""
+    tensors = [s for s in specs if "offset" in s]
+    if not tensors:
+        return None
+    return min(s["offset"] for s in tensors), max(s["offset"] + s["nbytes"] for s in tensors)
+
+
+class Rounds:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.expected: dict[tuple[tuple[str, int], ...], Expected] = {}
+        self.buffers: dict[object, bytearray] = {}  # reused from round to round (see `_buffer`)
+        self.ahead: tuple[dict[str, int] | None, int] | None = None  # the inputs being generated ahead
+        self.interrupts = InterruptCounter(session.timing_cpu)
+        self.ref_blocks_since_candidate = 2
+        self.ref_wall_s = 0.0  # of the latest reference block: the idle time that stands in for one
+        self.ref_call_s = 0.0
+
+    # ---------------------------------------------------------------- one round
+    def run(self, step: Step) -> Round:
+        """Fresh secret inputs for every call; both sides timed in the step's order; every output checked."""
+        s = self.session
+        gen, checks = s.gen, s.checks
+        assert gen is not None and checks is not None
+        sizes = dict(step.sizes) if step.sizes is not None else None
+        key = tuple(sorted((sizes or {}).items()))
+        inputs, end = self._generate(sizes, step.calls)
+        data = self._buffer("inputs", end)
+        if gen.read_into(data, 0) != end:
+            raise WorkerError("the generator's channel holds fewer bytes than it reported writing")
+        ref_first = step.reference_first or key not in self.expected
+        if step.phase in ("warmup", "measure"):
+            self._pad(ref_first)
+        if ref_first:
+            ref = self._reference(inputs, data, key)
+        cand = self._candidate(inputs, data, self.expected[key], step)
+        if not ref_first:
+            ref = self._reference(inputs, data, key)
+        self._generate_ahead(sizes, step.calls)  # a guess: most rounds are like the one before
+        expected = self.expected[key]
+        checks.inputs(data, inputs, sizes)  # first: a flag outranks an incorrect output
+        checks.threads(cand.threads_after)
+        last = cand.outputs[-1]
+        if last is not None and cand.frozen_last is not None:
+            checks.unchanged(last, cand.frozen_last, len(inputs) - 1, sizes)
+        for reply, reference, got in zip(cand.replies, ref.outputs, cand.outputs, strict=True):
+            assert reference is not None
+            checks.output(reply, expected, reference, got, sizes)
+        actual = Step(step.phase, step.calls, ref_first, step.sizes)
+        cpu_clock = s.config.device == "cpu"
+        return Round(actual, ref.block, cand.block, end // step.calls + expected.nbytes, cpu_clock)
+
+    def verify_frozen(self, when: str) -> None:
+        """Raise a flag if the candidate ran since it was last frozen."""
+        cand = self.session.cand
+        assert cand is not None
+        breach = cand.breach()
+        if breach is not None:
+            raise flag(
+                "freeze-broken",
+                f"{breach} ({when}); only a signal it arranged itself can wake a frozen worker",
+                "the candidate ran while it should have been frozen (work done then is charged to nobody)",
+            )
+
+    def _pad(self, ref_first: bool) -> None:
+        """Stand in for the reference blocks that will not run between the candidate's last block and its next
+        one, so that the gap between its blocks is two reference blocks long whatever the order.
+
+        A busy wait, not a sleep: an idle CPU (a halted vCPU here) comes back slower, and the side that ran
+        after a sleep was 4-6% slower than after busy work (honest candidates read as `reference-harmed`).
+        """
+        missing = 2 - self.ref_blocks_since_candidate - (1 if ref_first else 0)
+        until = time.perf_counter() + max(0, missing) * self.ref_wall_s
+        while time.perf_counter() < until:
+            pass
+
+    # ---------------------------------------------------------------- sides
+    def _reference(self, inputs: list[list[dict[str, Any]]], data: memoryview, key: Any) -> _Side:
+        s = self.session
+        ref = s.ref
+        assert ref is not None
+
+        def capture(i: int, reply: Ran) -> memoryview:
+            out = reply.output
+            if isinstance(out, OutputProblem):
+                raise TaskError(f"the task's Model returned no plain tensor: {out.detail}")
+            expected = self.expected.setdefault(key, Expected(out.dtype, tuple(out.shape)))
+            if not matches(reply, expected):
+                raise TaskError(f"the task's Model changed its output from {expected} to {out.dtype} {out.shape}")
+            buffer = self._buffer(("reference", i), expected.nbytes)
+            if read_memory(ref.host_pid, out.address, buffer) != expected.nbytes:
+                raise WorkerError("the reference's output could not be read from its memory")
+            return buffer
+
+        side = self._block(ref, inputs, data, s.reference_call, capture)
+        self.ref_blocks_since_candidate += 1
+        self.ref_wall_s = side.block.wall_s
+        self.ref_call_s = side.block.wall_s / len(inputs)
+        return side
+
+    def _candidate(self, inputs: list[list[dict[str, Any]]], data: memoryview, expected: Expected, step: Step) -> _Side:
+        s = self.session
+        cand, checks = s.cand, s.checks
+        assert cand is not None and checks is not None
+        self.verify_frozen("before its next block")
+        per_call = max(s.config.call_timeout_s, 50 * self.ref_call_s)
+        threads = [0]
+
+        def call(run: Run) -> Ran:
+            return s.candidate_call(run, min(s.deadline, time.monotonic() + per_call))
+
+        def capture(i: int, reply: Ran) -> memoryview | None:
+            got = self._read_candidate(reply, expected, ("candidate", i))
+            threads[0] = max(threads[0], checks.settled_threads())  # threads still alive outlived the call
+            return got
+
+        side = self._block(cand, inputs, data, call, capture)
+        side.threads_after = threads[0]
+        side.frozen_last = self._read_candidate(side.replies[-1], expected, "candidate frozen")
+        self.ref_blocks_since_candidate = 0
+        return side
+
+    def _read_candidate(self, reply: Ran, expected: Expected, buffer_key: object) -> memoryview | None:
+        """The candidate's output bytes at the address it gave, when it claims the expected dtype and shape."""
+        cand = self.session.cand
+        assert cand is not None
+        if not matches(reply, expected):
+            return None
+        assert not isinstance(reply.output, OutputProblem)
+        buffer = self._buffer(buffer_key, expected.nbytes)
+        try:
+            return buffer[: read_memory(cand.host_pid, reply.output.address, buffer)]
+        except ProcessLookupError:
+            raise from_exit(cand.exit_status(), cand.killed, "during a call") from None
+        except PermissionError as exc:
+            raise flag(
+                "protocol-violation",
+                f"the orchestrator could not read the candidate's memory ({exc.strerror})",
+                "the candidate's worker broke the result protocol",
+            ) from None
+
+    def _block(
+        self,
+        worker: Worker,
+        inputs: list[list[dict[str, Any]]],
+        data: memoryview,
+        call: Callable[[Run], Ran],
+        capture: Callable[[int, Ran], memoryview | None],
+    ) -> _Side:
+        """Run a block one call at a time: each call's inputs reach the worker's channel only when it starts.
+
+        A block handed over whole would put the later calls' inputs within the candidate's reach during the
+        first call, and one batched pass over them would pass for several fast calls (exploits.md
+        cross-call-batch). The CPU clock is read while the worker is frozen: everything it runs from the
+        resume to the freeze after its last reply counts (if it cannot be frozen, the wall time is its sample).
+        """
+        worker.ensure_capacity(len(data))
+        replies: list[Ran] = []
+        outputs: list[memoryview | None] = []
+        wall = 0.0
+        cpu0 = worker.frozen_cpu if worker.frozen_cpu is not None else worker.cpu_time()
+        irq0 = self.interrupts.read()
+        worker.resume()
+        for specs in inputs:
+            span = _input_span(specs)
+            if span is not None:
+                worker.write(span[0], data[span[0] : span[1]])
+            run = self.session.run_request(specs, worker.capacity)
+            t0 = time.perf_counter()
+            reply = call(run)
+            wall += time.perf_counter() - t0
+            replies.append(reply)
+            outputs.append(capture(len(replies) - 1, reply))
+        settled = worker.freeze()
+        irq1 = self.interrupts.read()
+        assert worker.frozen_cpu is not None
+        cpu = worker.frozen_cpu - cpu0 if settled else wall
+        block = Block(
+            wall_s=wall,
+            cpu_s=cpu,
+            inner_s=sum(r.time for r in replies),
+            host_s=sum(r.host_time for r in replies),
+            interrupts=irq1 - irq0 if irq0 >= 0 and irq1 >= 0 else -1,
+        )
+        return _Side(block, replies, outputs)
+
+    # ---------------------------------------------------------------- inputs
+    def _generate(self, sizes: dict[str, int] | None, k: int) -> tuple[list[list[dict[str, Any]]], int]:
+        """Fresh inputs for k calls: those generated ahead for this round if they match, else new ones."""
+        s = self.session
+        gen = s.gen
+        assert gen is not None
+        ahead, self.ahead = self.ahead, None
+        reply = s.trusted_receive(gen) if ahead is not None else None
+        if reply is None or ahead != (sizes, k):
+            self._request_inputs(sizes, k)
+            reply = s.trusted_receive(gen)
+        if "error" in reply:
+            raise TaskError(f"get_inputs() of task {s.task.name} failed: {reply.get('type')}: {reply.get('detail')}")
+        return reply["calls"], int(reply["end"])
+
+    def _request_inputs(self, sizes: dict[str, int] | None, k: int) -> None:
+        gen = self.session.gen
+        assert gen is not None
+        seeds = [secrets.randbits(63) for _ in range(k)]
+        self.session.trusted_send(gen, {"op": "gen", "seeds": seeds, "sizes": sizes, "offset": 0})
+
+    def _generate_ahead(self, sizes: dict[str, int] | None, k: int) -> None:
+        """Have the generator make the next round's inputs while this round's outputs are checked.
+
+        Called once both sides' calls are over, so the generator (on the other CPU) never runs beside a
+        timed call; the next round collects the reply before its first call. Its channel may be overwritten
+        now: this round's inputs were copied out before the calls.
+        """
+        self._request_inputs(sizes, k)
+        self.ahead = (sizes, k)
+
+    def _buffer(self, key: object, nbytes: int) -> memoryview:
+        """A buffer of `nbytes` kept for the next round: a fresh 25 MB `bytes` per copy costs about 6,000 page
+        faults (8-10 ms here), a reused one none."""
+        buffer = self.buffers.get(key)
+        if buffer is None or len(buffer) < nbytes:
+            buffer = self.buffers[key] = bytearray(nbytes)
+        return memoryview(buffer)[:nbytes]
