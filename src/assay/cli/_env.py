@@ -54,6 +54,11 @@ def parse_duration(text: str) -> float:
 @click.option("--quick", is_flag=True, help="Few timing rounds: to try an environment out, not for scores to report.")
 @click.option("--isolation", type=click.Choice(["L1", "L2", "L3"]), default="L2", show_default=True)
 @click.option("--device", default="cpu", show_default=True, help="cpu, or cuda / cuda:N.")
+@click.option(
+    "--baselines-from",
+    type=click.Path(path_type=Path),
+    help="Reuse the baselines of another environment (STATE) of this task, so that runs share y_s and y_r.",
+)
 @click.option("--owner", help="Give the workspace to this user (NAME, UID or UID:GID; root only).")
 @click.option("--scorer", help="Give the state to this user, who runs `assay env serve` (root only).")
 @one_line_errors
@@ -68,6 +73,7 @@ def init_command(
     quick: bool,
     isolation: str,
     device: str,
+    baselines_from: Path | None,
     owner: str | None,
     scorer: str | None,
 ) -> None:
@@ -85,7 +91,15 @@ def init_command(
         scorer=resolve(scorer) if scorer else None,
     )
     budget = parse_duration(time_budget) if time_budget else None
-    made = init_environment(task, layout, start=start, reference=reference, time_budget_s=budget, settings=settings)
+    made = init_environment(
+        task,
+        layout,
+        start=start,
+        reference=reference,
+        time_budget_s=budget,
+        settings=settings,
+        baselines_from=baselines_from,
+    )
     render_init(made, state, scorer, Console())
 
 

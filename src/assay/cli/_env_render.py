@@ -31,7 +31,8 @@ def render_init(env: EnvFile, state: Path, scorer: str | None, console: Console)
     serve = f"assay env serve {state}"
     if scorer:
         serve = f"runuser -u {scorer} -- {serve}"
-    console.print(f"next: [bold]{escape(serve)}[/] (measures the baselines, then starts the clock)")
+    first = "starts the clock" if env.baselines else "measures the baselines, then starts the clock"
+    console.print(f"next: [bold]{escape(serve)}[/] ({first})")
 
 
 def _entry_notes(entry: LogEntry) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 from assay.env import _client
 from assay.env._instructions import instructions
 from assay.env._start import model_as_start
-from assay.env._state import TASK_DIR, EnvFile, ScorerSettings, write_env
+from assay.env._state import TASK_DIR, Baselines, EnvFile, ScorerSettings, read_env, write_env
 from assay.env._users import Account, current, hand_over, unreachable
 from assay.errors import UserError
 from assay.tasks import Task, load_task, top_level_names
@@ -112,6 +112,21 @@ def _write_workspace(task: Task, env: EnvFile, layout: Layout, start: str) -> di
     return {p.name: _sha256(p) for p in sorted(ws.iterdir()) if p.name != SOLUTION}
 
 
+def _baselines_from(other: Path, env: EnvFile, sources: dict[str, str]) -> Baselines:
+    """Another environment's baselines, if it is the same task with the same solutions and settings: many runs of
+    a task are then normalized by the same y_s and y_r, as RE-Bench does, and the baselines are measured once."""
+    theirs = read_env(other)
+    if theirs.baselines is None:
+        raise UserError(f"{other} has no baselines yet (its scorer measures them when it first starts)")
+    try:
+        same = all((other / TASK_DIR / name).read_text() == text for name, text in sources.items())
+    except OSError:
+        same = False
+    if theirs.task != env.task or theirs.settings != env.settings or not same:
+        raise UserError(f"{other} is not the same task with the same solutions and settings: measure anew")
+    return theirs.baselines
+
+
 def init_environment(
     task_path: str | Path,
     layout: Layout,
@@ -120,9 +135,11 @@ def init_environment(
     reference: Path | None = None,
     time_budget_s: float | None = None,
     settings: ScorerSettings | None = None,
+    baselines_from: Path | None = None,
 ) -> EnvFile:
     """Create the workspace and the state directory of a new environment. Baselines are measured later, by the
-    scorer, under the settings it scores with.
+    scorer, under the settings it scores with, unless `baselines_from` names an environment of the same task
+    whose scorer measured them.
 
     Raises:
         UserError: the task, a solution file or the layout is unusable (TaskError for the task).
@@ -146,6 +163,9 @@ def init_environment(
         settings=settings or ScorerSettings(),
         agent_uid=layout.owner.uid if layout.owner else None,
     )
+    if baselines_from is not None:
+        sources = {"task.py": task.source, "start.py": start_source, "reference.py": reference_source}
+        env.baselines = _baselines_from(baselines_from, env, sources)
     made: list[tuple[Path, bool]] = []
     try:
         for path in (layout.state, layout.workspace):
