@@ -78,6 +78,8 @@ SEPARATE = ", owned by another user: the operating system refuses you access to 
 
 
 def instructions(task: Task, env: EnvFile) -> str:
+    separate = env.agent_uid is not None
+    readable = ", but keep it readable by others (mode 644): the scorer is another user" if separate else ""
     description = task.spec.description or "Make `ModelNew` in `solution.py` compute what `Model` computes, faster."
     return f"""\
 # Task: {task.name}
@@ -96,7 +98,7 @@ below 0. Your result is the best score in the log.
 
 ## Files
 
-- `solution.py`: your solution, the only file that is scored. Edit it as you like.
+- `solution.py`: your solution, the only file that is scored. Edit it as you like{readable}.
 - `task.py`: the problem (`Model`, `get_inputs`, `get_init_inputs`). For reading: the scorer uses its own copy.
 - `score`: run `./score` (or `python3 score`) to score `solution.py` now; `./score --status` shows your best
   score and the time; `--json` prints the reply as JSON.
@@ -120,4 +122,4 @@ a time, since timing needs the machine to itself; score as often as you like.
 
 ## What counts as cheating
 
-{CHEATING.format(separate=SEPARATE if env.agent_uid is not None else "")}"""
+{CHEATING.format(separate=SEPARATE if separate else "")}"""

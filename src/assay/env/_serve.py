@@ -21,6 +21,7 @@ import stat
 import struct
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -87,8 +88,11 @@ def _peer_uid(conn: socket.socket) -> int | None:
 
 
 def _read_request(conn: socket.socket) -> dict[str, Any] | None:
+    """One JSON line, within `REQUEST_TIMEOUT_S` in all: a client trickling bytes holds the scorer no longer."""
+    deadline = time.monotonic() + REQUEST_TIMEOUT_S
     data = b""
     while not data.endswith(b"\n") and len(data) < MAX_REQUEST:
+        conn.settimeout(max(deadline - time.monotonic(), 0.001))
         chunk = conn.recv(4096)
         if not chunk:
             break
@@ -103,7 +107,6 @@ def _read_request(conn: socket.socket) -> dict[str, Any] | None:
 def handle(scorer: Scorer, conn: socket.socket, log: TextIO) -> None:
     """Answer one connection. Nothing a client sends or does can raise out of here."""
     try:
-        conn.settimeout(REQUEST_TIMEOUT_S)
         request = _read_request(conn)
         op = request.get("op") if request else None
         if op == "score":
