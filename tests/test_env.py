@@ -22,11 +22,14 @@ from assay.env import (
     best_of_k,
     default_layout,
     init_environment,
+    load_run,
     normalized_score,
     read_env,
+    report,
     run_score,
 )
 from assay.env._start import model_as_start
+from assay.env._state import append_entry
 from assay.errors import UserError
 from tests.conftest import FIXTURES
 
@@ -137,6 +140,23 @@ def test_a_task_file_without_start_py_gets_a_faithful_start(tmp_path: Path) -> N
     solution = (layout.workspace / "solution.py").read_text()
     assert "class ModelNew(nn.Module)" in solution and "get_inputs" not in solution
     assert (layout.state / "task" / "start.py").read_text() == solution
+
+
+def test_a_log_that_was_not_only_appended_to_shows_in_the_report(tmp_path: Path) -> None:
+    layout = _layout(tmp_path)
+    init_environment(TASK, layout)
+    for index in (1, 3):
+        entry = {"index": index, "time": "", "elapsed_s": index, "verdict": "verified", "normalized_score": index / 4}
+        append_entry(layout.state, LogEntry.model_validate(entry))
+        if index == 1:
+            with (layout.state / "score_log.jsonl").open("a") as log:
+                log.write('{"index": 2, "verdict": "verified", "normalized_score": 9}\n')
+    made = report(load_run(layout.state))
+    assert [e.index for e in made.entries] == [1, 3] and made.best == pytest.approx(0.75)
+    assert made.log_problems == [
+        "line 2 of score_log.jsonl is not an entry",
+        "line 3 of score_log.jsonl is entry 3, expected 2",
+    ]
 
 
 def _assay(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

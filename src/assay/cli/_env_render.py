@@ -67,6 +67,8 @@ def render_report(made: RunReport, plot: Path | None, console: Console) -> None:
     console.print(table)
     best = f"{made.best:.3f} (entry {made.best_entry})" if made.best is not None else "none (no verified entry)"
     console.print(f"best score: [bold]{best}[/]; {made.counted} of {len(made.entries)} entries count")
+    for problem in made.log_problems:
+        console.print(f"[red]log problem:[/] {escape(problem)}")
     if plot:
         console.print(f"plot: {escape(str(plot))}")
 

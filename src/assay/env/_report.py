@@ -31,6 +31,7 @@ class Run:
     baselines: Baselines | None
     time_budget_s: float | None
     profile: str
+    log_problems: tuple[str, ...] = ()
 
     @property
     def score(self) -> float | None:
@@ -50,10 +51,13 @@ def load_run(state: Path) -> Run:
         UserError: `state` is not an environment's state directory, or cannot be read.
     """
     env = read_env(state)
+    problems: list[str] = []
+    entries = read_log(state, problems)
     return Run(
         state=state.absolute(),
         task=env.task,
-        entries=tuple(read_log(state)),
+        entries=tuple(entries),
+        log_problems=tuple(problems),
         baselines=env.baselines,
         time_budget_s=env.time_budget_s,
         profile=env.settings.profile,
@@ -91,6 +95,7 @@ class RunReport(BaseModel):
     counted: int
     best: float | None
     best_entry: int | None
+    log_problems: list[str]  # lines that are not entries, entries out of sequence: the log was not only appended to
 
 
 def report(run: Run) -> RunReport:
@@ -106,6 +111,7 @@ def report(run: Run) -> RunReport:
         counted=sum(e.counts for e in run.entries),
         best=run.score,
         best_entry=best.index if best else None,
+        log_problems=list(run.log_problems),
     )
 
 

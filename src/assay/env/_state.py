@@ -169,8 +169,9 @@ def append_entry(state: Path, entry: LogEntry) -> None:
         os.close(fd)
 
 
-def read_log(state: Path) -> list[LogEntry]:
-    """Every complete entry of the log (a line cut short by a crash while writing is skipped).
+def read_log(state: Path, problems: list[str] | None = None) -> list[LogEntry]:
+    """Every valid entry of the log. A line that is not one (cut short by a crash while writing, or written by
+    someone else) is skipped and, with `problems`, reported there, as is an entry out of sequence.
 
     Raises:
         UserError: the log exists but cannot be read.
@@ -182,10 +183,15 @@ def read_log(state: Path) -> list[LogEntry]:
         return []
     except PermissionError:
         raise UserError(f"cannot read {path}: permission denied (run this as the scorer's user)") from None
-    entries = []
-    for line in lines:
+    entries: list[LogEntry] = []
+    notes = problems if problems is not None else []
+    for number, line in enumerate(lines, 1):
         try:
-            entries.append(LogEntry.model_validate(json.loads(line)))
+            entry = LogEntry.model_validate(json.loads(line))
         except (ValueError, ValidationError):
+            notes.append(f"line {number} of {LOG_FILE} is not an entry")
             continue
+        if entry.index != len(entries) + 1:
+            notes.append(f"line {number} of {LOG_FILE} is entry {entry.index}, expected {len(entries) + 1}")
+        entries.append(entry)
     return entries
