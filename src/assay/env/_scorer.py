@@ -177,16 +177,20 @@ class Scorer:
         if self.env.agent_uid is not None and peer_uid not in (None, self.env.agent_uid):
             owner = self.env.agent_uid
             entry.tampering.append(f"requested by uid {peer_uid}, not by the workspace's owner (uid {owner})")
-        try:
-            self._fill(entry, read_workspace_file(self.workspace, SOLUTION))
-        except Refused as refused:
-            entry.verdict, entry.message = "refused", str(refused)
-            if refused.tampering:
-                entry.tampering.append(f"solution refused: {refused}")
-        except Exception as exc:  # the scorer's own failure: recorded, and the next request gets a fresh evaluator
-            traceback.print_exc(file=sys.stderr)
-            entry.verdict, entry.message = "error", f"the scorer failed (not the solution's fault): {exc}"[:MAX_MESSAGE]
-            self._reset_evaluator()
+        for _attempt in (1, 2):  # a failure of the scorer's own (its zygote killed, say) gets one more try
+            try:
+                self._fill(entry, read_workspace_file(self.workspace, SOLUTION))
+                break
+            except Refused as refused:
+                entry.verdict, entry.message = "refused", str(refused)
+                if refused.tampering:
+                    entry.tampering.append(f"solution refused: {refused}")
+                break
+            except Exception as exc:
+                traceback.print_exc(file=sys.stderr)
+                self._reset_evaluator()
+                entry.verdict = "error"
+                entry.message = f"the scorer failed (not the solution's fault): {exc}"[:MAX_MESSAGE]
         append_entry(self.state, entry)
         self.entries.append(entry)
         return entry
@@ -208,11 +212,12 @@ class Scorer:
             entry.normalized_score = normalized_score(entry.raw_score, baselines)
 
     def _reset_evaluator(self) -> None:
-        if self._owns_evaluator and self._evaluator is not None:
+        """After a failure the zygote may be gone: a closed evaluator starts a fresh one on its next evaluation."""
+        if self._evaluator is not None:
             try:
                 self._evaluator.close()
-            finally:
-                self._evaluator = None
+            except Exception:
+                traceback.print_exc(file=sys.stderr)
 
     def reply(self, entry: LogEntry | None) -> dict[str, Any]:
         """What the agent is told: the entry (if any), its best score so far, and the clock."""

@@ -165,6 +165,8 @@ def init_environment(
     )
     if baselines_from is not None:
         sources = {"task.py": task.source, "start.py": start_source, "reference.py": reference_source}
+        if Path(task_path).is_dir() and (task.root / "task.toml").is_file():
+            sources["task.toml"] = (task.root / "task.toml").read_text()
         env.baselines = _baselines_from(baselines_from, env, sources)
     made: list[tuple[Path, bool]] = []
     try:
