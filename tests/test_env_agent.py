@@ -30,7 +30,7 @@ import pytest
 
 from assay.env import Account, Layout, Scorer, ScorerSettings, default_layout, init_environment, read_log, serve
 from assay.evaluate import Evaluator
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, QUICK
 
 TASK = FIXTURES / "env_task"
 SOLUTIONS = FIXTURES / "env_solutions"
@@ -237,3 +237,11 @@ def test_a_scripted_agent_through_three_runs(base: Path, agent: Agent, evaluator
         subsets = list(itertools.combinations(bests, k))
         assert figures[0]["best_of_k"][k - 1] == pytest.approx(sum(map(max, subsets)) / len(subsets))
     assert (base / "k.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_start_derived_from_a_bare_kernelbench_file_is_verified(tmp_path: Path, evaluator: Evaluator) -> None:
+    task, state = FIXTURES / "eval" / "task_tanh.py", tmp_path / "state"
+    layout = Layout(workspace=tmp_path / "ws", state=state, socket=tmp_path / "s.sock")
+    init_environment(task, layout, reference=FIXTURES / "eval" / "honest.py")
+    result = evaluator.evaluate(task, layout.workspace / "solution.py", QUICK)
+    assert result.verdict == "verified", result.message
