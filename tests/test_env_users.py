@@ -30,7 +30,8 @@ from typing import Any
 import pytest
 
 import assay
-from assay.env import read_log
+from assay.env import Account, Layout, init_environment, read_log
+from assay.errors import UserError
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run the scorer and the agent as other users")
@@ -202,3 +203,23 @@ def test_the_agent_scores_but_cannot_reach_the_scorers_files(setup: Setup) -> No
         [sys.executable, "-m", "assay", "env", "report", str(setup.state), "--json"], capture_output=True, text=True
     )
     assert report.returncode == 0 and json.loads(report.stdout)["best"] == first["entry"]["normalized_score"]
+
+
+def test_init_refuses_a_layout_the_scorer_or_the_agent_cannot_reach(tmp_path: Path) -> None:
+    closed = tmp_path / "closed"  # root's, mode 0700: neither user may enter
+    closed.mkdir(mode=0o700)
+    agent, scorer = Account(AGENT, AGENT, frozenset({AGENT}), "agent"), Account(SCORER, SCORER, frozenset(), "scorer")
+    open_dir = Path(tempfile.mkdtemp(prefix="assay-env-layout-", dir="/tmp"))
+    try:
+        open_dir.chmod(0o755)
+        cases = [  # workspace, state: the scorer cannot read the workspace / cannot create its socket
+            (closed / "ws", open_dir / "state1"),
+            (open_dir / "ws2", open_dir / "state2"),
+        ]
+        for ws, state in cases:
+            layout = Layout(workspace=ws, state=state, socket=Path(f"{state}.sock"), owner=agent, scorer=scorer)
+            with pytest.raises(UserError, match="this layout cannot work"):
+                init_environment(TASK, layout)
+            assert not ws.exists() and not state.exists()
+    finally:
+        shutil.rmtree(open_dir, ignore_errors=True)

@@ -112,7 +112,6 @@ def serve_command(state: Path) -> None:
     Measures the baselines first if they are not measured yet; one line per request goes to stderr.
     """
     from assay.env import serve
-    from assay.evaluate import Evaluator
 
     os.umask(0o077)
     stop = threading.Event()
@@ -125,11 +124,7 @@ def serve_command(state: Path) -> None:
     def ready(scorer: Scorer) -> None:
         click.echo(f"assay env serve: listening on {scorer.env.socket}", err=True)
 
-    evaluator = Evaluator()  # adopts the zygote `assay.__main__` started
-    try:
-        serve(state, evaluator=evaluator, stop=stop, ready=ready)
-    finally:
-        evaluator.close()
+    serve(state, stop=stop, ready=ready)  # its evaluator adopts the zygote `assay.__main__` started
 
 
 @env.command("report")

@@ -82,7 +82,11 @@ def read_workspace_file(workspace: Path, name: str) -> bytes:
 
 
 class Scorer:
-    """Scores the workspace's solution on request, one at a time. Not thread-safe: serve calls it serially."""
+    """Scores the workspace's solution on request, one at a time. Not thread-safe: serve calls it serially.
+
+    Without an `evaluator` it makes its own (adopting the zygote the command line started early), in the thread
+    that scores: a zygote does not outlive the thread that started it.
+    """
 
     def __init__(self, state: Path, evaluator: Evaluator | None = None) -> None:
         self.state = state.absolute()
@@ -212,12 +216,14 @@ class Scorer:
             entry.normalized_score = normalized_score(entry.raw_score, baselines)
 
     def _reset_evaluator(self) -> None:
-        """After a failure the zygote may be gone: a closed evaluator starts a fresh one on its next evaluation."""
-        if self._evaluator is not None:
+        """After a failure the zygote may be gone: the next evaluation gets a fresh evaluator. One the scorer was
+        given is its caller's, never closed or replaced here."""
+        if self._owns_evaluator and self._evaluator is not None:
             try:
                 self._evaluator.close()
             except Exception:
                 traceback.print_exc(file=sys.stderr)
+            self._evaluator = None
 
     def reply(self, entry: LogEntry | None) -> dict[str, Any]:
         """What the agent is told: the entry (if any), its best score so far, and the clock."""

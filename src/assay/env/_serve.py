@@ -104,31 +104,37 @@ def _read_request(conn: socket.socket) -> dict[str, Any] | None:
     return request if isinstance(request, dict) else None
 
 
+def _answer(scorer: Scorer, conn: socket.socket, log: TextIO) -> dict[str, Any] | None:
+    try:
+        request = _read_request(conn)
+    except OSError:
+        return None  # the client left or stalled before asking
+    op = request.get("op") if request else None
+    if op == "score":
+        uid = _peer_uid(conn)
+        entry = scorer.score(uid)
+        score = "" if entry.normalized_score is None else f" score {entry.normalized_score:.3f}"
+        tamper = f" (recorded: {'; '.join(entry.tampering)})" if entry.tampering else ""
+        print(f"entry {entry.index}: {entry.verdict}{score} for uid {uid}{tamper}", file=log, flush=True)
+        return scorer.reply(entry)
+    if op == "status":
+        return scorer.reply(None)
+    error = 'a request is one JSON line, {"op": "score"} or {"op": "status"}'
+    return {"version": PROTOCOL_VERSION, "ok": False, "error": error}
+
+
 def handle(scorer: Scorer, conn: socket.socket, log: TextIO) -> None:
     """Answer one connection. Nothing a client sends or does can raise out of here."""
     try:
-        request = _read_request(conn)
-        op = request.get("op") if request else None
-        if op == "score":
-            uid = _peer_uid(conn)
-            entry = scorer.score(uid)
-            score = "" if entry.normalized_score is None else f" score {entry.normalized_score:.3f}"
-            tamper = f" (recorded: {'; '.join(entry.tampering)})" if entry.tampering else ""
-            print(f"entry {entry.index}: {entry.verdict}{score} for uid {uid}{tamper}", file=log, flush=True)
-            reply = scorer.reply(entry)
-        elif op == "status":
-            reply = scorer.reply(None)
-        else:
-            error = 'a request is one JSON line, {"op": "score"} or {"op": "status"}'
-            reply = {"version": PROTOCOL_VERSION, "ok": False, "error": error}
+        reply = _answer(scorer, conn, log)
+    except Exception:  # the scorer's own failure (its disk full, say): said, and served on
+        traceback.print_exc(file=log)
+        reply = {"version": PROTOCOL_VERSION, "ok": False, "error": "the scorer failed on this request"}
+    if reply is None:
+        return
+    with contextlib.suppress(OSError):  # a client that left loses only the reply: its entry is in the log
         conn.settimeout(REQUEST_TIMEOUT_S)
         conn.sendall((json.dumps(reply) + "\n").encode())
-    except OSError:
-        pass  # the client left or stalled: its entry, if any, is already in the log
-    except Exception:
-        traceback.print_exc(file=log)
-        with contextlib.suppress(OSError):
-            conn.sendall(b'{"version": 1, "ok": false, "error": "the scorer failed on this request"}\n')
 
 
 def serve(
@@ -148,10 +154,14 @@ def serve(
     """
     state = state.absolute()
     stop = stop or threading.Event()
+    try:
+        owner = os.stat(state).st_uid
+    except OSError as exc:
+        raise UserError(f"cannot use {state}: {exc.strerror}") from None
+    if owner != os.geteuid():
+        raise UserError(f"run the scorer as the user who owns {state} (uid {owner}), e.g. with runuser")
     scorer = Scorer(state, evaluator)
     try:
-        if os.stat(state).st_uid != os.geteuid():
-            raise UserError(f"run the scorer as the user who owns {state} (uid {os.stat(state).st_uid})")
         with _exclusive(state):
             path = Path(scorer.env.socket)
             sock = _bind(path)
