@@ -13,6 +13,7 @@ import assay
 SUBPACKAGES = [
     "candidates",
     "cli",
+    "env",
     "errors",
     "evaluate",
     "machine",
