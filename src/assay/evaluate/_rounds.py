@@ -24,7 +24,7 @@ from assay.evaluate._outcome import flag, from_exit
 from assay.evaluate._session import Session
 from assay.evaluate._workers import Worker
 from assay.timing import Step
-from assay.worker import OutputProblem, Ran, Run
+from assay.worker import Layout, OutputProblem, Ran, Run
 
 
 @dataclass(frozen=True)
@@ -172,6 +172,7 @@ class Rounds:
                 raise WorkerError("the reference's output could not be read from its memory")
             return buffer
 
+        self._lay_out(ref, inputs, len(data), s.reference_layout)
         side = self._block(ref, inputs, data, s.reference_call, capture)
         self.ref_blocks_since_candidate += 1
         self.ref_wall_s = side.block.wall_s
@@ -194,11 +195,28 @@ class Rounds:
             threads[0] = max(threads[0], checks.settled_threads())  # threads still alive outlived the call
             return got
 
+        self._lay_out(cand, inputs, len(data), lambda layout: s.candidate_layout(layout, time.monotonic() + per_call))
         side = self._block(cand, inputs, data, call, capture)
         side.threads_after = threads[0]
         side.frozen_last = self._read_candidate(side.replies[-1], expected, "candidate frozen")
         self.ref_blocks_since_candidate = 0
         return side
+
+    def _lay_out(
+        self, worker: Worker, inputs: list[list[dict[str, Any]]], nbytes: int, send: Callable[[Layout], None]
+    ) -> None:
+        """Tell the worker where each call's inputs will lie, when that changed: outside any timed block (the
+        worker runs just for this, and is frozen again before its block begins)."""
+        worker.ensure_capacity(nbytes)
+        key = (worker.capacity, repr(inputs))
+        if worker.layout == key:
+            return
+        if worker is self.session.cand:
+            self.verify_frozen("before its inputs were laid out")
+        worker.resume()
+        send(self.session.layout_request(inputs, worker.capacity))
+        worker.freeze()
+        worker.layout = key
 
     def _read_candidate(self, reply: Ran, expected: Expected, buffer_key: object) -> memoryview | None:
         """The candidate's output bytes at the address it gave, when it claims the expected dtype and shape."""
@@ -234,18 +252,17 @@ class Rounds:
         cross-call-batch). The CPU clock is read while the worker is frozen: everything it runs from the
         resume to the freeze after its last reply counts (if it cannot be frozen, the wall time is its sample).
         """
-        worker.ensure_capacity(len(data))
         replies: list[Ran] = []
         outputs: list[memoryview | None] = []
         wall = 0.0
         cpu0 = worker.frozen_cpu if worker.frozen_cpu is not None else worker.cpu_time()
         irq0 = self.interrupts.read()
         worker.resume()
-        for specs in inputs:
+        for slot, specs in enumerate(inputs):
             span = _input_span(specs)
             if span is not None:
                 worker.write(span[0], data[span[0] : span[1]])
-            run = self.session.run_request(specs, worker.capacity)
+            run = self.session.run_request(slot)
             t0 = time.perf_counter()
             reply = call(run)
             wall += time.perf_counter() - t0

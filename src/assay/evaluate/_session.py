@@ -37,7 +37,7 @@ from assay.evaluate._result import Verdict
 from assay.evaluate._workers import Worker
 from assay.evaluate._zygote import Zygote
 from assay.tasks import Task
-from assay.worker import Failure, ProtocolError, Ran, Run, parse_ran, parse_ready
+from assay.worker import Failure, Layout, ProtocolError, Ran, Run, parse_laid_out, parse_ran, parse_ready
 
 _FROM_OUTSIDE = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)  # what a terminal or a job manager sends
 
@@ -231,9 +231,37 @@ class Session:
             return _trusted_death(worker)
         return WorkerError(f"the {worker.role} worker broke the protocol: {exc}")
 
-    def run_request(self, inputs: list[dict[str, Any]], capacity: int) -> Run:
+    def _id(self) -> int:
         self._next_id += 1
-        return Run(id=self._next_id, inputs=inputs, capacity=capacity)  # type: ignore[arg-type]
+        return self._next_id
+
+    def run_request(self, slot: int) -> Run:
+        return Run(id=self._id(), slot=slot)
+
+    def layout_request(self, calls: list[list[dict[str, Any]]], capacity: int) -> Layout:
+        return Layout(id=self._id(), calls=calls, capacity=capacity)  # type: ignore[arg-type]
+
+    def reference_layout(self, layout: Layout) -> None:
+        ref = self.ref
+        assert ref is not None
+        self.trusted_send(ref, layout.model_dump())
+        try:
+            reply = parse_laid_out(ref.receive_body(self.deadline))
+        except ProtocolError as exc:
+            raise self._trusted_failure(ref, exc) from None
+        if isinstance(reply, Failure):
+            raise WorkerError(f"the reference worker failed to lay out its inputs: {reply.type}: {reply.detail}")
+
+    def candidate_layout(self, layout: Layout, limit: float) -> None:
+        body = self._candidate_exchange(layout.model_dump(), limit, "while laying out its inputs")
+        try:
+            reply = parse_laid_out(body)
+        except ProtocolError as exc:
+            raise _protocol_violation(str(exc)) from None
+        if isinstance(reply, Failure):
+            raise from_error(reply, "call")
+        if reply.id != layout.id:
+            raise _protocol_violation(f"the reply to layout {layout.id} answered {reply.id}")
 
     def reference_call(self, run: Run) -> Ran:
         """One call on the reference. Its reply is the task's own code speaking: a failure is the task's."""

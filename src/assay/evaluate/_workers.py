@@ -62,6 +62,7 @@ class Worker:
         self.stopped = False
         self.killed = False
         self.frozen_cpu: float | None = None  # the CPU clock when the worker was last frozen and settled
+        self.layout: object = None  # the input layout the worker was last told (see Rounds._lay_out)
 
     def send(self, message: dict[str, Any]) -> None:
         send(self.cmd_w, message)

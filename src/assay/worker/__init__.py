@@ -10,6 +10,8 @@ thread counts) from outside.
 from assay.worker._messages import (
     Failure,
     InputSpec,
+    LaidOut,
+    Layout,
     Output,
     OutputProblem,
     Ran,
@@ -17,6 +19,7 @@ from assay.worker._messages import (
     Run,
     ScalarSpec,
     TensorSpec,
+    parse_laid_out,
     parse_ran,
     parse_ready,
 )
@@ -37,6 +40,8 @@ __all__ = [
     "TRUSTED_MESSAGE_CAP",
     "Failure",
     "InputSpec",
+    "LaidOut",
+    "Layout",
     "Output",
     "OutputProblem",
     "ProtocolError",
@@ -45,6 +50,7 @@ __all__ = [
     "Run",
     "ScalarSpec",
     "TensorSpec",
+    "parse_laid_out",
     "parse_ran",
     "parse_ready",
     "recv",

@@ -52,4 +52,5 @@ def main(fds: list[int], config: dict[str, Any]) -> None:
         send(fd_out, {**describe_exception(exc), "stage": stage})
         return
     send(fd_out, {"ok": "ready", "construct_s": construct_s})
-    serve(fd_in, fd_out, {"run": Caller(Channel(data_fd), model, clock).run})
+    caller = Caller(Channel(data_fd), model, clock)
+    serve(fd_in, fd_out, {"run": caller.run, "layout": caller.layout})

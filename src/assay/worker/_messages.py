@@ -50,13 +50,23 @@ class ScalarSpec(_Message):
 InputSpec = TensorSpec | ScalarSpec
 
 
+class Layout(_Message):
+    """Where each call's inputs lie in the channel, for the calls of the blocks to come (`calls[slot]`). Sent
+    when it changes (a new block size or new sizes), never between the calls of a block. Answered by `LaidOut`."""
+
+    op: Literal["layout"] = "layout"
+    id: int
+    calls: list[list[InputSpec]]
+    capacity: int
+
+
 class Run(_Message):
-    """Run one call on the inputs now in the channel; `id` is echoed so that a reply cannot answer another call."""
+    """Run one call on the inputs now in the channel at `slot` of the layout; `id` is echoed so that a reply
+    cannot answer another call."""
 
     op: Literal["run"] = "run"
     id: int
-    inputs: list[InputSpec]
-    capacity: int
+    slot: Annotated[int, Field(ge=0)]
 
 
 # ---------------------------------------------------------------- worker -> orchestrator
@@ -95,6 +105,10 @@ class Failure(_Message):
     stage: Literal["sandbox", "import", "construct", "lockdown", "load", "call"]
 
 
+class LaidOut(_Message):
+    id: int
+
+
 class Ready(_Message):
     """The candidate is imported, constructed and locked down."""
 
@@ -105,6 +119,7 @@ class Ready(_Message):
 T = TypeVar("T")
 _RAN: TypeAdapter[Ran | Failure] = TypeAdapter(Ran | Failure)
 _READY: TypeAdapter[Ready | Failure] = TypeAdapter(Ready | Failure)
+_LAID_OUT: TypeAdapter[LaidOut | Failure] = TypeAdapter(LaidOut | Failure)
 
 
 def _parse(adapter: TypeAdapter[T], body: bytes, what: str) -> T:
@@ -124,3 +139,8 @@ def parse_ran(body: bytes) -> Ran | Failure:
 def parse_ready(body: bytes) -> Ready | Failure:
     """The candidate worker's reply to its load request. Raises ProtocolError when malformed."""
     return _parse(_READY, body, "reply to the load request")
+
+
+def parse_laid_out(body: bytes) -> LaidOut | Failure:
+    """A reply to `Layout`. Raises ProtocolError when malformed."""
+    return _parse(_LAID_OUT, body, "reply to the layout")

@@ -49,7 +49,11 @@ class ProtocolError(Exception):
 
 def send(fd: int, message: dict[str, Any]) -> None:
     """Write one framed JSON message."""
-    body = json.dumps(message, separators=(",", ":")).encode()
+    send_body(fd, json.dumps(message, separators=(",", ":")).encode())
+
+
+def send_body(fd: int, body: bytes) -> None:
+    """Write one framed message whose body is already encoded."""
     data = _HEADER.pack(len(body)) + body
     view = memoryview(data)
     while view:

@@ -95,9 +95,13 @@ class _Reference:
             self._apply_sizes(None)
         return {"calls": calls, "end": offset}
 
-    def run(self, request: dict[str, Any]) -> dict[str, Any]:
+    def run(self, request: dict[str, Any]) -> dict[str, Any] | bytes:
         assert self.caller is not None, "the generator runs no calls"
         return self.caller.run(request)
+
+    def layout(self, request: dict[str, Any]) -> dict[str, Any]:
+        assert self.caller is not None, "the generator runs no calls"
+        return self.caller.layout(request)
 
 
 def main(fds: list[int], config: dict[str, Any]) -> None:
@@ -131,4 +135,4 @@ def main(fds: list[int], config: dict[str, Any]) -> None:
         send(fd_out, {**describe_exception(exc), "stage": "load"})
         return
     send(fd_out, {"ok": "ready", "init_inputs": init_inputs, "construct_s": construct_s})
-    serve(fd_in, fd_out, {"gen": reference.gen, "run": reference.run})
+    serve(fd_in, fd_out, {"gen": reference.gen, "run": reference.run, "layout": reference.layout})

@@ -20,15 +20,13 @@ import numpy as np
 import torch
 
 from assay.worker._clocks import CpuClock, CudaClock
-from assay.worker._protocol import DTYPE_SIZES, send
+from assay.worker._protocol import DTYPE_SIZES, send, send_body
 
 _TENSOR = torch.Tensor
-_detach = torch.Tensor.detach
 _reshape = torch.Tensor.reshape
 _view = torch.Tensor.view
 _numpy = torch.Tensor.numpy
 _data_ptr = torch.Tensor.data_ptr
-_no_grad = torch.no_grad
 
 TORCH_DTYPES: dict[str, torch.dtype] = {name: getattr(torch, name) for name in DTYPE_SIZES}
 
@@ -80,8 +78,8 @@ class Channel:
         return [spec["scalar"] if "scalar" in spec else self.tensor(spec) for spec in specs]
 
 
-def _describe_output(out: object, device: torch.device) -> dict[str, Any] | None:
-    """None when `out` can be captured as bytes; otherwise why not."""
+def _describe_output(out: object, device: torch.device) -> dict[str, Any]:
+    """Why `out` cannot be captured as bytes (the slow path, for outputs the fast checks refused)."""
     if type(out) is not _TENSOR:
         if isinstance(out, _TENSOR):
             return {"error": "tensor-subclass", "detail": f"returned an instance of {type(out).__qualname__}"}
@@ -95,46 +93,63 @@ def _describe_output(out: object, device: torch.device) -> dict[str, Any] | None
     assert isinstance(out, torch.Tensor)
     if out.device.type != device.type or out.layout != torch.strided:
         return {"error": "bad-output", "detail": f"output is on {out.device} with layout {out.layout}"}
-    if str(out.dtype).removeprefix("torch.") not in DTYPE_SIZES:
-        return {"error": "bad-output", "detail": f"unsupported output dtype {out.dtype}"}
-    return None
+    return {"error": "bad-output", "detail": f"unsupported output dtype {out.dtype}"}
 
 
 class Caller:
-    """Runs one call per request and keeps its output alive until the next request, so that the orchestrator
-    can read it at its address (at return, and once more when the worker is frozen)."""
+    """Runs the calls. `layout` builds every call's argument tensors once per layout of the channel (the same
+    for every round of a measurement); `run` then runs one call, keeps its output alive until the next request
+    (the orchestrator reads it at its address, at return and once more when the worker is frozen), and answers
+    with a reply built by formatting, not by a JSON encoder: the loop's own work per call is what a candidate
+    could save by replacing it, so it is kept as small as Python allows (bench/worker_overhead.py)."""
 
     def __init__(self, channel: Channel, model: Callable[..., Any], clock: CpuClock | CudaClock | None) -> None:
         self.channel = channel
         self.model = model
         self.clock = clock or CpuClock()
         self.device = self.clock.device if isinstance(self.clock, CudaClock) else torch.device("cpu")
+        self.on_cpu = self.device.type == "cpu"
+        self.slots: list[list[Any]] = []
         self.kept: Any = None
+        torch.set_grad_enabled(False)  # once, not a no_grad context per call
 
-    def run(self, request: dict[str, Any]) -> dict[str, Any]:
+    def layout(self, request: dict[str, Any]) -> dict[str, Any]:
         self.kept = None
+        self.slots = []
         self.channel.ensure(int(request["capacity"]))
-        args = self.channel.args(request["inputs"])
-        if self.device.type != "cpu":
+        self.slots = [self.channel.args(specs) for specs in request["calls"]]
+        return {"id": request["id"]}
+
+    def run(self, request: dict[str, Any]) -> dict[str, Any] | bytes:
+        self.kept = None
+        args = self.slots[request["slot"]]
+        if not self.on_cpu:
             args = [a.to(self.device) if type(a) is _TENSOR else a for a in args]
-        with _no_grad():
-            out, seconds, host_seconds = self.clock.measure(self.model, args)
-        del args
-        problem = _describe_output(out, self.device)
-        reply: dict[str, Any] = {"id": request["id"], "time": seconds, "host_time": host_seconds}
-        if problem is not None:
-            reply["output"] = problem
-            return reply
-        out = _detach(out)
-        if self.device.type != "cpu":
+        out, seconds, host = self.clock.measure(self.model, args)
+        name = _DTYPE_NAMES.get(out.dtype) if type(out) is _TENSOR else None
+        if name is None or _overrides(out) or out.is_cuda == self.on_cpu or out.layout is not _STRIDED:
+            return {
+                "id": request["id"],
+                "time": seconds,
+                "host_time": host,
+                "output": _describe_output(out, self.device),
+            }
+        if not self.on_cpu:
             out = out.cpu()
         self.kept = out
-        reply["output"] = {
-            "dtype": str(out.dtype).removeprefix("torch."),
-            "shape": list(out.shape),
-            "address": _data_ptr(out),
-        }
-        return reply
+        return (
+            f'{{"id":{request["id"]},"time":{seconds!r},"host_time":{host!r},"output":{{"dtype":"{name}",'
+            f'"shape":{list(out.shape)},"address":{_data_ptr(out)}}}}}'
+        ).encode()
+
+
+def _overrides(out: torch.Tensor) -> bool:
+    attributes = object.__getattribute__(out, "__dict__")
+    return bool(attributes) and any(callable(v) for v in attributes.values())
+
+
+_STRIDED = torch.strided
+_DTYPE_NAMES: dict[torch.dtype, str] = {dtype: name for name, dtype in TORCH_DTYPES.items()}
 
 
 def describe_exception(exc: BaseException) -> dict[str, Any]:
@@ -148,7 +163,7 @@ def describe_exception(exc: BaseException) -> dict[str, Any]:
     return {"error": kind, "type": type(exc).__name__[:200], "detail": text}
 
 
-Handler = Callable[[dict[str, Any]], dict[str, Any]]
+Handler = Callable[[dict[str, Any]], dict[str, Any] | bytes]
 
 
 def serve(fd_in: int, fd_out: int, handlers: dict[str, Handler]) -> None:
@@ -167,4 +182,7 @@ def serve(fd_in: int, fd_out: int, handlers: dict[str, Handler]) -> None:
             reply = handler(request)
         except BaseException as exc:
             reply = {**describe_exception(exc), "stage": "call"}
-        send(fd_out, reply)
+        if isinstance(reply, bytes):
+            send_body(fd_out, reply)
+        else:
+            send(fd_out, reply)
