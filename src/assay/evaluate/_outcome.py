@@ -28,10 +28,22 @@ _STAGE_WORDS = {
 }
 
 
+# A load_inline failure starts with the compiler's command line and ends with its error: keep both ends.
+DETAIL_HEAD = 300
+DETAIL_TAIL = 1200
+
+
+def head_and_tail(text: str, head: int = DETAIL_HEAD, tail: int = DETAIL_TAIL) -> str:
+    """`text` whole when short; else its first `head` and last `tail` characters, saying how much was cut."""
+    if len(text) <= head + tail:
+        return text
+    return f"{text[:head]} ... ({len(text) - head - tail} characters cut) ... {text[-tail:]}"
+
+
 def from_error(reply: dict[str, Any], stage: str | None = None) -> Outcome:
     """The verdict for an error the candidate's worker reported."""
     where = _STAGE_WORDS.get(str(reply.get("stage", stage)), "during a call")
-    detail = str(reply.get("detail", ""))[:500]
+    detail = head_and_tail(str(reply.get("detail", "")))
     kind = reply.get("error")
     if kind == "no-modelnew":
         return Outcome(Verdict.CRASHED, "the candidate defines no class ModelNew")

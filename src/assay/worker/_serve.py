@@ -142,7 +142,9 @@ def run_calls(
 def describe_exception(exc: BaseException) -> dict[str, Any]:
     """A bounded, JSON-safe description of a failure (never the object itself)."""
     kind = "memory" if isinstance(exc, MemoryError) or "can't allocate memory" in str(exc) else "exception"
-    return {"error": kind, "type": type(exc).__name__, "detail": str(exc)[:1500]}
+    text = str(exc)  # both ends: a compiler's error comes after its command line (the orchestrator cuts again)
+    detail = text if len(text) <= 4000 else f"{text[:1000]} ... ({len(text) - 4000} characters cut) ... {text[-3000:]}"
+    return {"error": kind, "type": type(exc).__name__, "detail": detail}
 
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
