@@ -1,5 +1,6 @@
 """Reports for people: suite figures (fast_p, geometric means), the terminal views, and safe text."""
 
+from assay.report._compare import Comparison, compare, compare_candidates, compare_runs
 from assay.report._suite import SuiteSummary, best_per_task, summarize
 from assay.report._terminal import (
     isolation_text,
@@ -13,8 +14,12 @@ from assay.report._terminal import (
 from assay.report._text import safe_text
 
 __all__ = [
+    "Comparison",
     "SuiteSummary",
     "best_per_task",
+    "compare",
+    "compare_candidates",
+    "compare_runs",
     "isolation_text",
     "make_console",
     "note_text",

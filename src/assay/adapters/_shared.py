@@ -1,0 +1,67 @@
+"""One evaluator per process behind a lock, for frameworks that call from worker threads or an event loop.
+
+Timing needs the CPU to itself, so evaluations run one at a time whatever the framework's concurrency; the
+evaluator keeps its zygote warm between calls and is replaced after an infrastructure failure.
+"""
+
+from __future__ import annotations
+
+import atexit
+import re
+import threading
+from pathlib import Path
+
+from assay.errors import InfrastructureError
+from assay.evaluate import EvalConfig, EvalResult, Evaluator
+from assay.tasks import Task, load_task
+
+
+class SerialEvaluator:
+    """`Evaluator.evaluate`, serialised; starts its evaluator on first use and closes it at exit."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._evaluator: Evaluator | None = None
+
+    def evaluate(
+        self, task: Task, candidate: str | Path, config: EvalConfig | None, name: str | None = None
+    ) -> EvalResult:
+        """See `Evaluator.evaluate` (same errors)."""
+        with self._lock:
+            if self._evaluator is None:
+                self._evaluator = Evaluator()
+                atexit.register(self.close)
+            try:
+                return self._evaluator.evaluate(task, candidate, config, name=name)
+            except InfrastructureError:
+                self._evaluator.close()
+                self._evaluator = None
+                raise
+
+    def close(self) -> None:
+        if self._evaluator is not None:
+            self._evaluator.close()
+            self._evaluator = None
+
+
+SHARED = SerialEvaluator()
+
+
+def as_task(task: Task | str | Path) -> Task:
+    """A loaded task (raises TaskError as `load_task`)."""
+    return task if isinstance(task, Task) else load_task(task)
+
+
+_FENCE = re.compile(r"```(?:python|py)?[^\n]*\n(.*?)```", re.DOTALL)
+
+
+def extract_code(text: str) -> str | None:
+    """The candidate in a model's reply: the last fenced block that defines ModelNew, else the last fenced
+    block, else the whole reply when it defines ModelNew; None when there is no code."""
+    blocks = _FENCE.findall(text)
+    with_model = [b for b in blocks if "class ModelNew" in b]
+    if with_model:
+        return str(with_model[-1])
+    if blocks:
+        return str(blocks[-1])
+    return text if "class ModelNew" in text else None
