@@ -37,7 +37,9 @@ def test_openevolve_loads_and_calls_the_adapter(tmp_path: Path) -> None:
         "from assay.evaluate import EvalConfig\n"
         f"evaluate = OpenEvolveEvaluator({str(TASK)!r}, {QUICK_ARGS}, artifacts=True)\n"
     )
-    runner = OpenEvolveRunner(EvaluatorConfig(timeout=300, max_retries=0, cascade_evaluation=False), str(evaluator_file))
+    runner = OpenEvolveRunner(
+        EvaluatorConfig(timeout=300, max_retries=0, cascade_evaluation=False), str(evaluator_file)
+    )
 
     async def both() -> tuple[dict[str, float], dict[str, float]]:
         return await runner.evaluate_program(HONEST, "honest"), await runner.evaluate_program(WRONG, "wrong")
@@ -73,7 +75,7 @@ def test_inspect_eval_scores_a_scripted_reply(tmp_path: Path) -> None:
         max_samples=1,
         display="none",
     )
-    assert log.status == "success", (log.error.traceback if log.error else "")
+    assert log.status == "success", log.error.traceback if log.error else ""
     assert log.samples is not None
     scores = {s.id: next(iter(s.scores.values())) for s in log.samples if s.scores}
     assert scores[0].metadata is not None and scores[0].metadata["verdict"] == "verified", scores[0].explanation
