@@ -15,9 +15,10 @@ import importlib
 import sys
 import types
 import typing
-from pathlib import Path
 
 if typing.TYPE_CHECKING:
+    from pathlib import Path
+
     from assay.evaluate._config import EvalConfig
     from assay.evaluate._evaluate import Evaluator, evaluate
     from assay.evaluate._result import RESULT_VERSION, EvalError, EvalResult, Flag, Roofline, Timing, Verdict

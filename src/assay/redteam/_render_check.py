@@ -46,7 +46,8 @@ def rendering_problems(result: EvalResult) -> list[str]:
     bad = sorted({repr(c) for c in _UNPRINTABLE.findall(view + line)})
     if bad:
         problems.append(f"the printed report holds control characters {', '.join(bad[:5])}")
-    missing = [p for p in _literal_pieces(result) if p not in view]
+    visible = view.replace("\u200b", "")  # the zero-width spaces safe_text puts after backslashes
+    missing = [p for p in _literal_pieces(result) if p not in visible]
     if missing:
         problems.append(f"candidate text was interpreted as markup, not printed: {missing[0][:120]!r}")
     headers = [row for row in view.splitlines() if row.startswith("assay eval ")]

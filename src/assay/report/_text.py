@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 
-from rich.markup import escape
-
 # Escape sequences whole, so that their parameters do not stay behind as text: CSI (ESC [ or U+009B, then
 # parameters and one final byte), OSC/DCS/SOS/PM/APC strings up to their terminator (BEL or ST), and the
 # two-byte escapes (ESC c, ESC ( B). What is left of a cut-off sequence goes with the control characters.
@@ -27,9 +25,12 @@ _ESCAPE_SEQUENCES = re.compile(
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029]")
-# Backslashes before a "[" that rich would not read as a tag: rich drops one of them ("\\[" renders "["), so
-# one more keeps them all. Brackets that look like tags are rich.markup.escape's (the same pattern).
-_BACKSLASHES_BEFORE_TEXT_BRACKET = re.compile(r"(\\+)(?=\[(?![a-z#/@][^\[]*?\]))")
+# rich reads "[" as a tag when a letter, "#", "/" or "@" follows, and that may come from the next piece of
+# text (`f"{a} <- {b}"` with a = "[/" and b = "]"), so every "[" is escaped. A backslash before "[" (ours or
+# the text's) changes what rich does with it, so the text's own backslashes are kept apart from the "[" after
+# them, and from whatever markup follows the text, by a zero-width space.
+_BACKSLASH_BEFORE_BRACKET = re.compile(r"\\(?=\[)")
+ZERO_WIDTH_SPACE = "\u200b"
 
 
 def safe_text(text: object, *, markup: bool = True, one_line: bool = False) -> str:
@@ -37,9 +38,10 @@ def safe_text(text: object, *, markup: bool = True, one_line: bool = False) -> s
 
     Escape sequences and control characters are removed (tab becomes a space; carriage returns and Unicode
     line separators become newlines first, so a `\\r` cannot move the cursor back over a line), lone
-    surrogates become U+FFFD, and with `one_line` every newline becomes a space. With `markup`, square
-    brackets that rich would read as tags are escaped, and a trailing backslash cannot swallow the tag that
-    follows (it gets a zero-width space after it), so `f"[red]{safe_text(s)}[/] [b]x"` renders `s` literally.
+    surrogates become U+FFFD, and with `one_line` every newline becomes a space. With `markup`, every "[" is
+    escaped and the text's backslashes cannot reach a bracket (a zero-width space keeps them apart), so
+    `f"[red]{safe_text(a)} {safe_text(b)}[/] [b]x"` renders `a` and `b` literally whatever they hold. (This is
+    rich.markup.escape made safe for text cut at any point: rich's escapes only whole tags.)
     """
     out = _SURROGATES.sub("\ufffd", str(text))
     out = _LINE_BREAKS.sub("\n", out)
@@ -49,7 +51,5 @@ def safe_text(text: object, *, markup: bool = True, one_line: bool = False) -> s
         out = out.replace("\n", " ")
     if not markup:
         return out
-    out = escape(_BACKSLASHES_BEFORE_TEXT_BRACKET.sub(r"\1\\", out))
-    # Trailing backslashes would escape (or halve before) whatever markup comes next: a zero-width space
-    # keeps them apart from it.
-    return out + "\u200b" if out.endswith("\\") else out
+    out = _BACKSLASH_BEFORE_BRACKET.sub("\\\\" + ZERO_WIDTH_SPACE, out).replace("[", "\\[")
+    return out + ZERO_WIDTH_SPACE if out.endswith("\\") else out
