@@ -146,11 +146,17 @@ class EvalError(BaseModel):
     message: str
     """One sentence saying what went wrong."""
     speedup: None = None
+    """Always null: nothing was measured (so are `speedup_ci`, `reference_ms` and `candidate_ms`)."""
     speedup_ci: None = None
+    """Always null."""
     reference_ms: None = None
+    """Always null."""
     candidate_ms: None = None
+    """Always null."""
     flags: list[Flag] = Field(default_factory=list)
+    """Always empty."""
     isolation: dict[str, Any] = Field(default_factory=dict)
+    """Always empty: no sandbox was reached, or none is reported."""
     task: str = ""
     """The task's name or path, when known."""
     candidate: str = ""
