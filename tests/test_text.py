@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from assay.evaluate import EvalResult, Flag
-from assay.evaluate._evaluate import encodable, isolation_warning
+from assay.evaluate._finish import encodable, isolation_warning
 from assay.redteam._render_check import render_report, rendering_problems
 from assay.report import make_console, render_result, result_line, safe_text
 

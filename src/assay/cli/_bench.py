@@ -25,7 +25,7 @@ from assay.cli._results import Row, append_row, csv_report, done_results, json_r
 from assay.errors import UserError
 from assay.evaluate import EvalConfig, EvalError, EvalResult, Evaluator
 from assay.report import make_console, note_text, result_line, safe_text, speed_text, summarize, verdict_text
-from assay.tasks import Task, load_suite, shrink_sizes
+from assay.tasks import ShrinkResult, Task, load_suite, shrink_report
 
 FORMATS = ("table", "json", "markdown", "csv")
 Show = Callable[[str], None]
@@ -68,7 +68,7 @@ class _Run:
     def __init__(self, config: EvalConfig, settings: dict[str, object], shrink: bool, out: Path | None) -> None:
         self.config, self.settings, self.shrink, self.out = config, settings, shrink, out
         self.done = done_results(out)
-        self.shrunk: dict[str, dict[str, int]] = {}
+        self.shrunk: dict[str, ShrinkResult | None] = {}  # one shrink per task, shared by its candidates
         self.evaluator: Evaluator | None = None
 
     def one(self, task: Task, path: Path) -> tuple[Row, bool]:
@@ -82,9 +82,12 @@ class _Run:
         row: Row
         try:
             if task.name not in self.shrunk:
-                self.shrunk[task.name] = shrink_sizes(task, time_budget_s=0.1) if self.shrink else {}
+                self.shrunk[task.name] = shrink_report(task, time_budget_s=0.1) if self.shrink else None
+            shrunk = self.shrunk[task.name]
             self.evaluator = self.evaluator or Evaluator()
-            row = self.evaluator.evaluate(task, path, replace(self.config, sizes=self.shrunk[task.name]))
+            row = self.evaluator.evaluate(task, path, replace(self.config, sizes=shrunk.sizes if shrunk else {}))
+            if shrunk is not None and shrunk.moves():
+                row.warnings.append("sizes shrunk to fit this machine: " + ", ".join(shrunk.moves()))
         except Exception as exc:  # one evaluation's failure is a row, never the end of the run
             message = safe_text(exc, markup=False, one_line=True) or type(exc).__name__
             row = EvalError(error=type(exc).__name__, message=message, task=task.name, candidate=str(path))
