@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,12 +63,20 @@ def test_inspect_eval_scores_a_scripted_reply(tmp_path: Path) -> None:
     from assay.evaluate import EvalConfig
 
     quick = EvalConfig(timeout_s=120, min_rounds=6, timing_budget_s=0.3, warmup_s=0.05, call_timeout_s=5)
-    replies = [f"Here it is:\n```python\n{HONEST}```", f"```python\n{WRONG}```", "I cannot do that."]
-    outputs = [ModelOutput.from_content("mockllm/model", text) for text in replies]
-    for output in outputs:  # given usage, the mock does not count tokens (which would download an encoding)
-        output.usage = ModelUsage(input_tokens=10, output_tokens=10, total_tokens=20)
-    model = get_model("mockllm/model", custom_outputs=outputs)
-    samples = [Sample(input="Write ModelNew for this task.", id=i, metadata={"task": str(TASK)}) for i in range(3)]
+    replies = {
+        "honest": f"Here it is:\n```python\n{HONEST}```",
+        "wrong": f"```python\n{WRONG}```",
+        "none": "I cannot do that.",
+    }
+
+    def reply(messages: list[Any], *_: Any) -> ModelOutput:
+        """The scripted reply for the sample whose prompt names it, whatever order the samples run in."""
+        output = ModelOutput.from_content("mockllm/model", replies[messages[-1].text])
+        output.usage = ModelUsage(input_tokens=10, output_tokens=10, total_tokens=20)  # given: no token counting
+        return output
+
+    model = get_model("mockllm/model", custom_outputs=reply)
+    samples = [Sample(input=name, id=name, metadata={"task": str(TASK)}) for name in replies]
     (log,) = eval(
         Task(dataset=samples, scorer=assay_scorer(config=quick)),
         model=model,
@@ -78,7 +87,8 @@ def test_inspect_eval_scores_a_scripted_reply(tmp_path: Path) -> None:
     assert log.status == "success", log.error.traceback if log.error else ""
     assert log.samples is not None
     scores = {s.id: next(iter(s.scores.values())) for s in log.samples if s.scores}
-    assert scores[0].metadata is not None and scores[0].metadata["verdict"] == "verified", scores[0].explanation
-    assert isinstance(scores[0].value, float) and scores[0].value >= 0.0
-    assert scores[1].value == -1.0 and scores[1].metadata is not None and scores[1].metadata["verdict"] == "incorrect"
-    assert scores[2].value == -1.0 and "no code" in str(scores[2].explanation)
+    honest, wrong, none = scores["honest"], scores["wrong"], scores["none"]
+    assert honest.metadata is not None and honest.metadata["verdict"] == "verified", honest.explanation
+    assert isinstance(honest.value, float) and honest.value >= 0.0
+    assert wrong.value == -1.0 and wrong.metadata is not None and wrong.metadata["verdict"] == "incorrect"
+    assert none.value == -1.0 and "no code" in str(none.explanation)

@@ -1,14 +1,17 @@
-"""One evaluator per process behind a lock, for frameworks that call from worker threads or an event loop.
+"""One evaluator per process on its own thread, for frameworks that call from worker threads or an event loop.
 
-Timing needs the CPU to itself, so evaluations run one at a time whatever the framework's concurrency; the
-evaluator keeps its zygote warm between calls and is replaced after an infrastructure failure.
+Timing needs the CPU to itself, so evaluations run one at a time whatever the framework's concurrency. They
+all run on one long-lived thread that this module owns: the zygote dies with the thread that started it
+(PDEATHSIG fires when the forking *thread* exits), and frameworks call from pool threads that come and go
+(OpenEvolve's executor is shut down with its evaluator). The evaluator keeps its zygote warm between calls
+and is replaced after an infrastructure failure.
 """
 
 from __future__ import annotations
 
 import atexit
 import re
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from assay.errors import InfrastructureError
@@ -17,28 +20,39 @@ from assay.tasks import Task, load_task
 
 
 class SerialEvaluator:
-    """`Evaluator.evaluate`, serialised; starts its evaluator on first use and closes it at exit."""
+    """`Evaluator.evaluate`, one at a time on one thread; starts its evaluator on first use, closes it at exit."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assay-evaluator")
         self._evaluator: Evaluator | None = None
+        self._closed = False
+        atexit.register(self.close)
 
     def evaluate(
         self, task: Task, candidate: str | Path, config: EvalConfig | None, name: str | None = None
     ) -> EvalResult:
-        """See `Evaluator.evaluate` (same errors)."""
-        with self._lock:
-            if self._evaluator is None:
-                self._evaluator = Evaluator()
-                atexit.register(self.close)
-            try:
-                return self._evaluator.evaluate(task, candidate, config, name=name)
-            except InfrastructureError:
-                self._evaluator.close()
-                self._evaluator = None
-                raise
+        """See `Evaluator.evaluate` (same errors); blocks until the evaluations queued before it are done."""
+        return self._thread.submit(self._evaluate, task, candidate, config, name).result()
+
+    def _evaluate(self, task: Task, candidate: str | Path, config: EvalConfig | None, name: str | None) -> EvalResult:
+        if self._evaluator is None:
+            self._evaluator = Evaluator()
+        try:
+            return self._evaluator.evaluate(task, candidate, config, name=name)
+        except (InfrastructureError, OSError):
+            self._evaluator.close()
+            self._evaluator = None
+            raise
 
     def close(self) -> None:
+        """Close the evaluator (on its thread) and stop the thread; later calls do nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        self._thread.submit(self._close).result()
+        self._thread.shutdown()
+
+    def _close(self) -> None:
         if self._evaluator is not None:
             self._evaluator.close()
             self._evaluator = None
