@@ -49,7 +49,10 @@ class SerialEvaluator:
         if self._closed:
             return
         self._closed = True
-        self._thread.submit(self._close).result()
+        try:
+            self._thread.submit(self._close).result()
+        except RuntimeError:  # interpreter shutdown stopped the thread first (and PDEATHSIG the zygote with it)
+            self._close()
         self._thread.shutdown()
 
     def _close(self) -> None:
