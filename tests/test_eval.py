@@ -156,7 +156,9 @@ def test_cli_user_errors_are_one_sentence_with_exit_2(args: tuple[str, ...], fra
 @pytest.mark.parametrize("device", ["cuda", "cuda:1"])
 def test_a_cuda_device_this_torch_cannot_use_is_one_sentence_before_anything_runs(device: str) -> None:
     r = _cli("eval", str(TASK), str(EVAL / "honest.py"), "--device", device, "--json")
-    assert r.returncode == 2 and r.stdout == "" and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    error = json.loads(r.stdout)  # --json: one object even when nothing could run
+    assert error["verdict"] is None and f"device '{device}'" in error["message"]
     assert f"device '{device}'" in r.stderr and ("has no CUDA" in r.stderr or "CUDA device(s) visible" in r.stderr)
     assert "task" not in r.stderr  # the task is not to blame
 

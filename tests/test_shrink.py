@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from assay.errors import TaskError
-from assay.tasks import apply_sizes, find_size_constants, is_size_name, load_task, shrink_sizes
+from assay.tasks import apply_sizes, find_size_constants, is_size_name, load_task, shrink_sizes, size_floor
 from assay.tasks._probe import ProbeSession
 from assay.tasks._shrink import ShrinkResult, shrink_with
 
 KB = Path(__file__).parent / "fixtures" / "kernelbench_style"
+MLP = Path(__file__).parent / "fixtures" / "shrink" / "mlp.py"  # hidden widths in a list: a level-3 MLP
 STRUCTURAL = {"kernel_size", "stride", "padding", "dilation", "groups"}
 
 
@@ -134,9 +135,10 @@ MEMORY_BUDGET = 256 << 20
 def shrunk() -> Iterator[dict[str, tuple[ShrinkResult, float]]]:
     out: dict[str, tuple[ShrinkResult, float]] = {}
     with ProbeSession() as session:
-        for name in ("softmax", "conv2d", "matmul"):
+        for name in ("softmax", "conv2d", "matmul", "mlp"):
             start = time.monotonic()
-            result = shrink_with(session, load_task(KB / f"{name}.py"), TIME_BUDGET_S, MEMORY_BUDGET)
+            path = MLP if name == "mlp" else KB / f"{name}.py"
+            result = shrink_with(session, load_task(path), TIME_BUDGET_S, MEMORY_BUDGET)
             out[name] = (result, time.monotonic() - start)
     yield out
 
@@ -153,6 +155,26 @@ def test_shrink_fits_the_budgets_and_keeps_structure(name: str, shrunk: dict[str
     # The full-size tensors were never allocated: softmax alone would need 12.9 GB (input and output).
     assert result.max_rss_bytes is not None and result.max_rss_bytes < 2 << 30
     assert seconds < 20, f"shrinking {name} took {seconds:.1f} s"
+
+
+def test_size_floors() -> None:
+    assert size_floor("batch_size", 4096) == 8 and size_floor("batch_size", 1) == 1
+    assert size_floor("in_features", 16384) == 64 and size_floor("dim", 32) == 32 and size_floor("N", 8192) == 64
+
+
+@pytest.mark.parametrize("name", ["softmax", "conv2d", "matmul", "mlp"])
+def test_shrink_keeps_floors_and_shape_ratios(name: str, shrunk: dict[str, tuple[ShrinkResult, float]]) -> None:
+    """No size below its floor; the constants still above theirs were divided by factors within 2x of each
+    other. (Before the floors, the MLP came out as batch 32, input 32, output 32: a 4096-wide network fed
+    32 features.)"""
+    result, _ = shrunk[name]
+    final = {**result.constants, **result.sizes}
+    assert all(v >= size_floor(k, result.constants[k]) for k, v in final.items()), final
+    factors = [result.constants[k] / v for k, v in final.items() if v > size_floor(k, result.constants[k])]
+    if factors:
+        assert max(factors) <= 2 * min(factors), final
+    moved = [f"{k} {result.constants[k]} -> {v} " for k, v in result.sizes.items()]
+    assert all(any(m in note for note in result.notes) for m in moved), result.notes
 
 
 def test_shrink_keeps_divisibility_constraints(shrunk: dict[str, tuple[ShrinkResult, float]]) -> None:

@@ -5,13 +5,24 @@ that runs in worker processes) -> verify (output checks) -> timing (statistics) 
 orchestrator and its verdicts) -> report.
 
 Exports are resolved lazily so that a worker process, which imports `assay.worker`, loads no orchestrator code.
-The one-call function is `assay.evaluate.evaluate`: at the top level the name `evaluate` is the subpackage.
+
+    import assay
+    result = assay.evaluate("tasks/l1_softmax", "my_kernel.py")      # a fresh evaluator for one call
+    with assay.Evaluator() as ev:                                      # or one warm evaluator for many
+        result = ev.evaluate("tasks/l1_softmax", source_text, name="attempt-3")
+    assay.reward(result)
+
+`assay.evaluate` is the subpackage `assay.evaluate`, made callable: calling it calls
+`assay.evaluate.evaluate` (see that package's docstring for why it is not a separate function).
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for type checkers, the top-level name is the function that calling the package runs
+    from assay.evaluate._evaluate import evaluate as evaluate
 
 _EXPORTS = {
     "AssayError": "assay.errors",
@@ -20,10 +31,15 @@ _EXPORTS = {
     "TaskError": "assay.errors",
     "UserError": "assay.errors",
     "EvalConfig": "assay.evaluate",
+    "EvalError": "assay.evaluate",
     "EvalResult": "assay.evaluate",
     "Evaluator": "assay.evaluate",
     "Flag": "assay.evaluate",
+    "RewardPolicy": "assay.evaluate",
     "Verdict": "assay.evaluate",
+    "evaluate": "assay",
+    "reward": "assay.evaluate",
+    "safe_text": "assay.report",
     "Task": "assay.tasks",
     "load_suite": "assay.tasks",
     "load_task": "assay.tasks",
@@ -37,4 +53,6 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'assay' has no attribute {name!r}")
+    if name == "evaluate":  # the callable subpackage; importing it binds it here
+        return importlib.import_module("assay.evaluate")
     return getattr(importlib.import_module(module), name)

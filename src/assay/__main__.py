@@ -15,14 +15,26 @@ def _evaluates(args: list[str]) -> bool:
 
 
 def run() -> None:
-    """Start the zygote first: torch imports in it while the command line imports its own modules."""
-    if _evaluates(sys.argv[1:]):
-        from assay.evaluate._zygote import start_early
+    """Start the zygote first: torch imports in it while the command line imports its own modules.
 
-        start_early()
-    from assay.cli import main
+    A failure outside any command (the zygote cannot start, an import breaks) is reported like one inside:
+    one line on stderr, exit status 2, and the JSON error object when `--json` was asked for.
+    """
+    try:
+        if _evaluates(sys.argv[1:]):
+            from assay.evaluate._zygote import start_early
 
-    main()
+            start_early()
+        from assay.cli import main
+
+        main()
+    except KeyboardInterrupt:
+        print("assay: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:
+        from assay.cli._common import fail
+
+        fail(exc, "--json" in sys.argv[1:] or "--format=json" in sys.argv[1:])
 
 
 if __name__ == "__main__":

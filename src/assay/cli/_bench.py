@@ -1,24 +1,34 @@
-"""`assay bench SUITE CANDIDATES_DIR`: evaluate many candidates; a table, fast_p and the geometric mean."""
+"""`assay bench SUITE CANDIDATES_DIR`: evaluate many candidates; a table, fast_p and the geometric mean.
+
+As each evaluation finishes, one plain line (`result_line`) goes out at once: to stdout with the default
+table format, so that `assay bench ... > log` shows progress in the log; to stderr with json, csv or
+markdown, which keep stdout for the report. On a terminal a progress bar runs on stderr as well. An
+evaluation that cannot run (an infrastructure error, anything unexpected) becomes an error row in the
+report and the results file, and the run goes on with a fresh evaluator.
+"""
 
 from __future__ import annotations
 
-import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
 from assay.cli._common import one_line_errors
-from assay.cli._eval import isolation_option, make_config, timeout_option
-from assay.cli._render import verdict_text
+from assay.cli._eval import isolation_option, make_config, timeout_option, warn_weak_isolation
+from assay.cli._results import Row, append_row, csv_report, done_results, json_report, markdown_report, result_key
 from assay.errors import UserError
-from assay.evaluate import EvalResult, Evaluator
-from assay.report import summarize
-from assay.tasks import Task, load_suite, shrink_sizes
+from assay.evaluate import EvalConfig, EvalError, EvalResult, Evaluator
+from assay.report import make_console, note_text, result_line, safe_text, speed_text, summarize, verdict_text
+from assay.tasks import ShrinkResult, Task, load_suite, shrink_report
+
+FORMATS = ("table", "json", "markdown", "csv")
+Show = Callable[[str], None]
 
 
 def find_candidates(tasks: list[Task], folder: Path, pattern: str = "*.py") -> list[tuple[Task, Path]]:
@@ -44,29 +54,80 @@ def find_candidates(tasks: list[Task], folder: Path, pattern: str = "*.py") -> l
     return pairs
 
 
-def _load_done(out: Path | None) -> dict[tuple[str, str], EvalResult]:
-    if out is None or not out.exists():
-        return {}
-    done: dict[tuple[str, str], EvalResult] = {}
-    for line in out.read_text().splitlines():
+def row_line(row: Row) -> str:
+    """One plain line per row: `result_line` for a verdict, the error in words for an evaluation that failed."""
+    if isinstance(row, EvalResult):
+        return result_line(row)
+    where = safe_text(f"{row.task} <- {row.candidate}", markup=False, one_line=True)
+    return f"{'error':<9} {where}  {safe_text(f'{row.error}: {row.message}', markup=False, one_line=True)}"
+
+
+class _Run:
+    """One bench run: a warm evaluator (a fresh one after a failure), one shrink per task, the results file."""
+
+    def __init__(self, config: EvalConfig, settings: dict[str, object], shrink: bool, out: Path | None) -> None:
+        self.config, self.settings, self.shrink, self.out = config, settings, shrink, out
+        self.done = done_results(out)
+        self.shrunk: dict[str, ShrinkResult | None] = {}  # one shrink per task, shared by its candidates
+        self.evaluator: Evaluator | None = None
+
+    def one(self, task: Task, path: Path) -> tuple[Row, bool]:
+        """The row for one pair, and whether it came from the results file."""
         try:
-            r = EvalResult.model_validate_json(line)
-        except ValueError:
-            continue  # a line cut short by a kill: that pair is simply evaluated again
-        done[(r.task, r.candidate)] = r
-    return done
+            key = result_key(task, path, self.settings)
+        except OSError:
+            key = ""  # unreadable: evaluated (and reported as an error) every time
+        if key in self.done:
+            return self.done[key], True
+        row: Row
+        try:
+            if task.name not in self.shrunk:
+                self.shrunk[task.name] = shrink_report(task, time_budget_s=0.1) if self.shrink else None
+            shrunk = self.shrunk[task.name]
+            self.evaluator = self.evaluator or Evaluator()
+            row = self.evaluator.evaluate(task, path, replace(self.config, sizes=shrunk.sizes if shrunk else {}))
+            if shrunk is not None and shrunk.moves():
+                row.warnings.append("sizes shrunk to fit this machine: " + ", ".join(shrunk.moves()))
+        except Exception as exc:  # one evaluation's failure is a row, never the end of the run
+            message = safe_text(exc, markup=False, one_line=True) or type(exc).__name__
+            row = EvalError(error=type(exc).__name__, message=message, task=task.name, candidate=str(path))
+            self.close()  # its zygote may be what failed
+        if self.out is not None:
+            append_row(self.out, key, row)
+        return row, False
+
+    def close(self) -> None:
+        if self.evaluator is not None:
+            self.evaluator.close()
+            self.evaluator = None
+
+
+@contextmanager
+def _line_printer(line_stream_is_stdout: bool, total: int) -> Iterator[tuple[Show, Callable[[], None]]]:
+    """(print one result line, advance the bar): lines above a progress bar on a terminal, plain lines elsewhere."""
+    err = make_console(stderr=True)
+    lines = make_console(stderr=not line_stream_is_stdout)
+    if not err.is_terminal:
+        yield (lambda text: lines.print(text, markup=False)), (lambda: None)
+        return
+    with Progress(console=err, transient=True, redirect_stdout=False, redirect_stderr=False) as progress:
+        bar = progress.add_task("evaluating", total=total)
+        # On a terminal both streams are the screen: lines go above the bar. Redirected, they go to their stream.
+        target = err if lines.is_terminal else lines
+        yield (lambda text: target.print(text, markup=False)), (lambda: progress.advance(bar))
 
 
 @click.command("bench")
 @click.argument("suite", type=click.Path(path_type=Path))
 @click.argument("candidates_dir", type=click.Path(path_type=Path))
 @click.option("--pattern", default="*.py", show_default=True, help="Candidate files to take from each <task>/ folder.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every result and the summary.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Report format.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json: one JSON object on stdout.")
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
-    help="Append each result to this JSON-lines file as it "
-    "finishes; a rerun with the same file skips what is already there.",
+    help="Append each result to this JSON-lines file as it finishes; a rerun with the same file skips every "
+    "pair whose task, candidate and options are unchanged.",
 )
 @click.option("--shrink", is_flag=True, help="Shrink large KernelBench-style problems' sizes to fit this machine.")
 @timeout_option
@@ -76,58 +137,79 @@ def bench_command(
     suite: Path,
     candidates_dir: Path,
     pattern: str,
+    fmt: str,
     as_json: bool,
     out: Path | None,
     shrink: bool,
     timeout: float,
     isolation: str | None,
 ) -> None:
-    """Evaluate every candidate in CANDIDATES_DIR against its task in SUITE."""
+    """Evaluate every candidate in CANDIDATES_DIR against its task in SUITE.
+
+    Exit status: 0 when every candidate is verified, 1 when any is not, 2 when any evaluation could not run
+    (its row says why) or the run could not start.
+    """
+    fmt = "json" if as_json else fmt
     tasks = load_suite(suite)
     pairs = find_candidates(tasks, candidates_dir, pattern)
     config = make_config(timeout, isolation, {})
-    done = _load_done(out)
-    results: list[EvalResult] = []
-    shrunk: dict[str, dict[str, int]] = {}  # one shrink per task, shared by its candidates
-    console = Console(stderr=True)
-    with Evaluator() as evaluator, Progress(console=console, transient=True) as progress:
-        bar = progress.add_task("evaluating", total=len(pairs))
-        for task, path in pairs:
-            progress.update(bar, description=f"{task.name} <- {path.name}")
-            result = done.get((task.name, str(path)))
-            if result is None:
-                sizes = shrunk.setdefault(task.name, shrink_sizes(task, time_budget_s=0.1) if shrink else {})
-                result = evaluator.evaluate(task, path, replace(config, sizes=sizes))
-                if out is not None:
-                    with out.open("a") as f:
-                        f.write(result.model_dump_json() + "\n")
-            results.append(result)
-            progress.advance(bar)
-    summary = summarize([t.name for t in tasks], results)
-    if as_json:
-        click.echo(json.dumps({"results": [r.model_dump() for r in results], "summary": summary.as_dict()}))
-    else:
-        _print_table(results, summary.as_dict())
-    sys.exit(0 if summary.verified == len(results) else 1)
+    run = _Run(config, {"timeout": timeout, "isolation": isolation, "shrink": shrink, "device": "cpu"}, shrink, out)
+    rows: list[Row] = []
+    try:
+        with _line_printer(fmt == "table", len(pairs)) as (show, advance):
+            for task, path in pairs:
+                row, cached = run.one(task, path)
+                rows.append(row)
+                show(row_line(row) + ("  [from the results file]" if cached else ""))
+                if isinstance(row, EvalResult) and not cached:
+                    warn_weak_isolation(row)
+                advance()
+    finally:
+        run.close()
+    _report(fmt, [t.name for t in tasks], rows)
+    errors = sum(isinstance(r, EvalError) for r in rows)
+    sys.exit(2 if errors else 0 if all(isinstance(r, EvalResult) and r.ok for r in rows) else 1)
 
 
-def _print_table(results: list[EvalResult], summary: dict[str, object]) -> None:
-    table = Table(title="assay bench")
-    for column in ("task", "candidate", "verdict", "speedup", "95% CI", "note"):
-        table.add_column(column)
-    for r in results:
-        ci = f"[{r.speedup_ci[0]:.3f}, {r.speedup_ci[1]:.3f}]" if r.speedup_ci else ""
-        speed = f"{r.speedup:.3f}x" if r.speedup is not None else ""
-        note = r.comparison if r.ok else (r.message[:70] or ", ".join(f.id for f in r.flags))
-        table.add_row(r.task, Path(r.candidate).name, verdict_text(str(r.verdict)), speed, ci, note or "")
-    console = Console()
-    console.print(table)
+def _summary_line(summary: dict[str, object], rows: list[Row]) -> str:
     fast = summary["fast_p"]
     assert isinstance(fast, dict)
     figures = "  ".join(f"fast_{p} = {v:.0%}" for p, v in fast.items())
     geo = summary["geomean_speedup"]
-    console.print(
-        f"{summary['verified']}/{summary['tasks']} tasks verified   {figures}   geomean verified speedup = {geo:.3f}x"
-        if isinstance(geo, float)
-        else f"{summary['verified']}/{summary['tasks']} tasks verified   {figures}"
-    )
+    verified = sum(isinstance(r, EvalResult) and r.ok for r in rows)
+    errors = sum(isinstance(r, EvalError) for r in rows)
+    line = f"{summary['verified']}/{summary['tasks']} tasks verified ({verified}/{len(rows)} candidates)   {figures}"
+    line += f"   geomean verified speedup = {geo:.3f}x" if isinstance(geo, float) else ""
+    return line + (f"   {errors} could not be evaluated" if errors else "")
+
+
+def _report(fmt: str, task_names: list[str], rows: list[Row]) -> None:
+    summary = summarize(task_names, [r for r in rows if isinstance(r, EvalResult)]).as_dict()
+    line = _summary_line(summary, rows)
+    if fmt == "json":
+        click.echo(json_report(rows, summary))
+    elif fmt == "csv":
+        click.echo(csv_report(rows), nl=False)
+    elif fmt == "markdown":
+        click.echo(markdown_report(rows, line), nl=False)
+    else:
+        console = make_console()
+        if console.is_terminal:
+            console.print(_table(rows))
+        console.print(line, markup=False)
+
+
+def _table(rows: list[Row]) -> Table:
+    table = Table(title="assay bench")
+    for column in ("task", "candidate", "verdict", "speedup [95% CI]", "note"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        if isinstance(r, EvalError):
+            cells = [r.task, r.candidate, "[bold red]error[/]", "", safe_text(f"{r.error}: {r.message}")]
+            table.add_row(*[safe_text(c) for c in cells[:2]], *cells[2:])
+            continue
+        note = (r.comparison or "") if r.ok else note_text(r)
+        table.add_row(
+            safe_text(r.task), safe_text(r.candidate), verdict_text(str(r.verdict)), speed_text(r), safe_text(note)
+        )
+    return table

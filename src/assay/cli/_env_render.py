@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from assay.cli._render import verdict_text
 from assay.env import EnvFile, LogEntry, RunReport, Summary
+from assay.report import safe_text, verdict_text
 
 
 def _hms(seconds: float) -> str:
@@ -20,19 +19,19 @@ def _hms(seconds: float) -> str:
 def render_init(env: EnvFile, state: Path, scorer: str | None, console: Console) -> None:
     budget = _hms(env.time_budget_s) if env.time_budget_s else "none"
     settings = f"{env.settings.profile} settings, time budget {budget}"
-    console.print(f"[bold]assay env init[/] {escape(env.task)}: ready ({settings})")
+    console.print(f"[bold]assay env init[/] {safe_text(env.task)}: ready ({settings})")
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim")
     grid.add_column()
-    grid.add_row("workspace", f"{escape(env.workspace)}  (for the agent: INSTRUCTIONS.md, solution.py, ./score)")
-    grid.add_row("state", f"{escape(str(state))}  (the scorer's only: reference, baselines, log)")
-    grid.add_row("socket", escape(env.socket))
+    grid.add_row("workspace", f"{safe_text(env.workspace)}  (for the agent: INSTRUCTIONS.md, solution.py, ./score)")
+    grid.add_row("state", f"{safe_text(str(state))}  (the scorer's only: reference, baselines, log)")
+    grid.add_row("socket", safe_text(env.socket))
     console.print(grid)
     serve = f"assay env serve {state}"
     if scorer:
         serve = f"runuser -u {scorer} -- {serve}"
     first = "starts the clock" if env.baselines else "measures the baselines, then starts the clock"
-    console.print(f"next: [bold]{escape(serve)}[/] ({first})")
+    console.print(f"next: [bold]{safe_text(serve)}[/] ({first})")
 
 
 def _entry_notes(entry: LogEntry) -> str:
@@ -43,11 +42,13 @@ def _entry_notes(entry: LogEntry) -> str:
     notes += entry.tampering
     if entry.verdict != "verified" and entry.message and not any(entry.message in t for t in entry.tampering):
         notes.append(entry.message if len(entry.message) < 100 else entry.message[:97] + "...")
-    return escape("; ".join(notes))
+    return safe_text("; ".join(notes))
 
 
 def render_report(made: RunReport, plot: Path | None, console: Console) -> None:
-    console.print(f"[bold]assay env report[/] {escape(made.task)} ({escape(made.state)}, {made.profile} settings)")
+    console.print(
+        f"[bold]assay env report[/] {safe_text(made.task)} ({safe_text(made.state)}, {made.profile} settings)"
+    )
     if made.baselines:
         b = made.baselines
         console.print(f"baselines: y_start {b.start:.4f}, y_reference {b.reference:.4f} (log speedups over Model)")
@@ -68,9 +69,9 @@ def render_report(made: RunReport, plot: Path | None, console: Console) -> None:
     best = f"{made.best:.3f} (entry {made.best_entry})" if made.best is not None else "none (no verified entry)"
     console.print(f"best score: [bold]{best}[/]; {made.counted} of {len(made.entries)} entries count")
     for problem in made.log_problems:
-        console.print(f"[red]log problem:[/] {escape(problem)}")
+        console.print(f"[red]log problem:[/] {safe_text(problem)}")
     if plot:
-        console.print(f"plot: {escape(str(plot))}")
+        console.print(f"plot: {safe_text(str(plot))}")
 
 
 def render_summary(made: Summary, plot: Path | None, console: Console) -> None:
@@ -81,11 +82,11 @@ def render_summary(made: Summary, plot: Path | None, console: Console) -> None:
     for t in made.tasks:
         unscored = f" ({t.unscored_runs} unscored, as 0)" if t.unscored_runs else ""
         ks = "  ".join(f"{v:.3f}" for v in t.best_of_k)
-        table.add_row(escape(t.task), f"{t.runs}{unscored}", f"{t.mean:.3f}", ks, _hms(t.run_time_s))
+        table.add_row(safe_text(t.task), f"{t.runs}{unscored}", f"{t.mean:.3f}", ks, _hms(t.run_time_s))
     console.print(table)
     if len(made.tasks) > 1:
         console.print(f"mean over tasks, best-of-k: {'  '.join(f'{v:.3f}' for v in made.best_of_k)}")
     if "quick" in made.profiles:
         console.print("[yellow]some runs used quick settings: not scores to report[/]")
     if plot:
-        console.print(f"plot: {escape(str(plot))}")
+        console.print(f"plot: {safe_text(str(plot))}")

@@ -5,12 +5,11 @@ from __future__ import annotations
 import sys
 
 import click
-from rich.console import Console
 
 from assay.cli._common import one_line_errors, parse_sizes
-from assay.cli._render import render_result
 from assay.errors import ConfigError
-from assay.evaluate import EvalConfig, Evaluator
+from assay.evaluate import EvalConfig, EvalResult, Evaluator
+from assay.report import make_console, render_result, safe_text
 
 
 def isolation_option(func: click.decorators.FC) -> click.decorators.FC:
@@ -42,6 +41,13 @@ def make_config(timeout: float, isolation: str | None, sizes: dict[str, int], de
     return EvalConfig(timeout_s=timeout, isolation=isolation, sizes=sizes, device=device)
 
 
+def warn_weak_isolation(result: EvalResult) -> None:
+    """Repeat the weak-isolation warning on stderr, where it is seen even when stdout is JSON or a file."""
+    for warning in result.warnings:
+        if warning.startswith("isolation "):
+            make_console(stderr=True).print(f"[bold yellow]assay: warning:[/] {safe_text(warning)}")
+
+
 @click.command("eval")
 @click.argument("task", type=click.Path(path_type=str))
 @click.argument("candidate", type=click.Path(path_type=str))
@@ -64,7 +70,8 @@ def eval_command(
 ) -> None:
     """Evaluate CANDIDATE (a file defining ModelNew) on TASK (a KernelBench file or a task folder).
 
-    Exit status: 0 if verified, 1 for any other verdict, 2 when the evaluation could not run.
+    Exit status: 0 if verified, 1 for any other verdict, 2 when the evaluation could not run (with --json,
+    stdout then holds one error object whose verdict is null).
     """
     from assay.tasks import load_task
 
@@ -72,15 +79,20 @@ def eval_command(
     try:
         loaded = load_task(task)
         chosen = parse_sizes(sizes)
+        moves: list[str] = []
         if shrink and not chosen:
-            from assay.tasks import shrink_sizes
+            from assay.tasks import ShrinkResult, shrink_report
 
-            chosen = shrink_sizes(loaded, time_budget_s=0.1)  # short calls leave room for many rounds
+            report: ShrinkResult = shrink_report(loaded, time_budget_s=0.1)  # short calls leave room for many rounds
+            chosen, moves = report.sizes, report.moves()
         result = evaluator.evaluate(loaded, candidate, make_config(timeout, isolation, chosen, device))
     finally:
         evaluator.close()
+    if moves:
+        result.warnings.append("sizes shrunk to fit this machine: " + ", ".join(moves))
+    warn_weak_isolation(result)
     if as_json:
         click.echo(result.model_dump_json())
     else:
-        render_result(result, Console())
+        render_result(result, make_console())
     sys.exit(0 if result.ok else 1)

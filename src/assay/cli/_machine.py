@@ -8,12 +8,13 @@ from rich.table import Table
 
 from assay.cli._common import one_line_errors
 from assay.machine import BUSY_CPUS, MachineProfile, cache_path, load_cached, measure
+from assay.report import make_console, safe_text
 
 
 def render_profile(profile: MachineProfile, console: Console) -> None:
     console.print(
-        f"[bold]{profile.cpu_model}[/], {profile.cores} cores, {profile.memory_bytes / 2**30:.1f} GiB, "
-        f"torch {profile.torch_version}, {profile.hostname}"
+        f"[bold]{safe_text(profile.cpu_model)}[/], {profile.cores} cores, {profile.memory_bytes / 2**30:.1f} GiB, "
+        f"torch {safe_text(profile.torch_version)}, {safe_text(profile.hostname)}"
     )
     dtypes = sorted({d for p in profile.peaks for d in p.flops_per_s}, key=lambda d: (d != "float32", d))
     table = Table(title=None)
@@ -27,7 +28,7 @@ def render_profile(profile: MachineProfile, console: Console) -> None:
     console.print(table)
     console.print(
         f"[dim]measured {profile.measured_at:%Y-%m-%d %H:%M} UTC in {profile.measure_seconds:.1f} s; "
-        f"cached at {cache_path()}[/]"
+        f"cached at {safe_text(cache_path())}[/]"
     )
     if profile.foreign_cpus >= BUSY_CPUS:
         console.print(
@@ -53,4 +54,4 @@ def machine(refresh: bool, as_json: bool) -> None:
     if as_json:
         click.echo(profile.model_dump_json(indent=2))
     else:
-        render_profile(profile, Console())
+        render_profile(profile, make_console())

@@ -15,7 +15,6 @@ from rich.console import Console
 from rich.table import Table
 
 from assay.cli._common import one_line_errors
-from assay.cli._render import verdict_text
 from assay.errors import ConfigError
 from assay.redteam import (
     SECRET_VAR,
@@ -28,6 +27,7 @@ from assay.redteam import (
     select,
     uncovered,
 )
+from assay.report import make_console, safe_text, verdict_text
 
 
 def _reexec_with_secret() -> None:
@@ -48,7 +48,7 @@ def _reexec_with_secret() -> None:
 def _progress(console: Console) -> Callable[[RedteamRow], None]:
     def show(row: RedteamRow) -> None:
         mark = "[green]pass[/]" if row.passed else "[bold red]FAIL[/]"
-        console.print(f"{mark} {row.file} -> {verdict_text(row.verdict)} ({row.elapsed_s:.1f} s)", highlight=False)
+        console.print(f"{mark} {safe_text(row.file)} -> {verdict_text(row.verdict)} ({row.elapsed_s:.1f} s)")
 
     return show
 
@@ -61,19 +61,26 @@ def _table(rows: list[RedteamRow], naive: bool) -> Table:
         table.add_column("naive harness", overflow="fold")
     table.add_column("result")
     for row in rows:
-        actual = verdict_text(row.verdict) + (f" [{', '.join(row.flags)}]" if row.flags else "")
+        actual = verdict_text(row.verdict) + safe_text(f" [{', '.join(row.flags)}]" if row.flags else "")
         if row.speedup is not None:
             actual += f" {row.speedup:.2f}x"
-        cells = [row.file, f"{row.attack}\n[dim]{row.variant}[/]", row.expected, actual, row.caught, row.side_effects]
+        cells = [
+            safe_text(row.file),
+            f"{safe_text(row.attack)}\n[dim]{safe_text(row.variant)}[/]",
+            safe_text(row.expected),
+            actual,
+            safe_text(row.caught),
+            safe_text(row.side_effects),
+        ]
         if naive:
-            cells.append(row.naive or "[dim]-[/]")
-        cells.append("[green]pass[/]" if row.passed else "[bold red]FAIL[/]\n" + "; ".join(row.reasons))
+            cells.append(safe_text(row.naive) if row.naive else "[dim]-[/]")
+        cells.append("[green]pass[/]" if row.passed else "[bold red]FAIL[/]\n" + safe_text("; ".join(row.reasons)))
         table.add_row(*cells)
     return table
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return safe_text(text, markup=False, one_line=True).replace("|", "\\|")
 
 
 def markdown(report: RedteamReport, naive: bool) -> str:
@@ -122,7 +129,7 @@ def redteam(corpus: Path, as_json: bool, as_markdown: bool, only: str | None, na
     entries = select(load_corpus(corpus), only)
     if not entries:
         raise ConfigError(f"--only {only!r} matches no file in {corpus}")
-    err = Console(stderr=True)
+    err = make_console(stderr=True)
     eval_config = replace(fast_eval_config(), timeout_s=timeout)
     started = time.monotonic()
     rows = run_corpus(corpus, RedteamConfig(eval_config=eval_config, only=only, naive=naive, progress=_progress(err)))
@@ -142,11 +149,11 @@ def redteam(corpus: Path, as_json: bool, as_markdown: bool, only: str | None, na
     elif as_markdown:
         click.echo(markdown(report, naive))
     else:
-        out = Console(width=None if sys.stdout.isatty() else 200)
+        out = make_console()
         out.print(_table(rows, naive))
-        out.print(f"[bold]isolation:[/] {', '.join(levels) or 'unknown'}")
+        out.print(f"[bold]isolation:[/] {safe_text(', '.join(levels) or 'unknown')}")
         for ident, why in report.uncovered.items():
-            out.print(f"[dim]not in the corpus: {ident} ({why})[/]")
+            out.print(f"[dim]not in the corpus: {safe_text(ident)} ({safe_text(why)})[/]")
         colour = "green" if not failed else "red"
         out.print(f"[bold {colour}]{report.passed} passed, {failed} failed[/] in {report.elapsed_s:.0f} s")
     sys.exit(1 if failed else 0)

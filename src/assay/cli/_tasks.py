@@ -5,12 +5,11 @@ from __future__ import annotations
 import sys
 
 import click
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from assay.cli._common import one_line_errors
 from assay.errors import ConfigError
+from assay.report import make_console, safe_text
 from assay.tasks import CheckConfig, CheckResult, TaskSummary, check_suite, load_suite, summarize_suite
 
 # Default suite: the repository's tasks/ folder, relative to where the command runs.
@@ -32,8 +31,13 @@ def _line(result: CheckResult) -> str:
     sizes = f"; sizes {', '.join(f'{k}={v}' for k, v in result.sizes.items())}" if result.sizes else ""
     if result.ok:
         notes = "".join(f"; {n}" for n in result.notes if not n.startswith("shrunk:"))
-        return f"[green]PASS[/]   {escape(result.task)}  ({escape(result.message + sizes + notes)})"
-    return f"[red]REJECT[/] {escape(result.task)}  {result.reason}: {escape(result.message + sizes)}"
+        return (
+            f"[green]PASS[/]   {safe_text(result.task, one_line=True)}  ({safe_text(result.message + sizes + notes)})"
+        )
+    return (
+        f"[red]REJECT[/] {safe_text(result.task, one_line=True)}  {safe_text(result.reason)}: "
+        f"{safe_text(result.message + sizes)}"
+    )
 
 
 @tasks.command("check")
@@ -52,7 +56,7 @@ def check(suite: str, max_call: float, min_call_ms: float, no_solutions: bool) -
     task is rejected.
     """
     loaded = load_suite(suite)
-    console = Console(soft_wrap=True, highlight=False)
+    console = make_console()
     results = check_suite(loaded, _config(max_call, min_call_ms, not no_solutions), lambda r: console.print(_line(r)))
     rejected = sum(not r.ok for r in results)
     console.print(f"{len(results) - rejected} passed, {rejected} rejected")
@@ -97,7 +101,7 @@ def list_(suite: str, no_time: bool, time_start: bool) -> None:
         table.add_column("start ms", justify="right")
         table.add_column("start roofline", justify="right")
     for row in rows:
-        ref = _ms(row.reference_ms) if row.error is None else f"[red]{escape(row.error)}[/]"
+        ref = _ms(row.reference_ms) if row.error is None else f"[red]{safe_text(row.error)}[/]"
         cells = [
             row.name,
             str(row.level or "-"),
@@ -108,8 +112,8 @@ def list_(suite: str, no_time: bool, time_start: bool) -> None:
         ]
         if time_start:
             cells += [_ms(row.start_ms), _fraction(row.start_roofline)]
-        table.add_row(*[c if c.startswith("[red]") else escape(c) for c in cells])
-    Console().print(table)
+        table.add_row(*[c if c is ref else safe_text(c) for c in cells])
+    make_console().print(table)
 
 
 list_.name = "list"

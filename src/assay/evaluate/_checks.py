@@ -118,10 +118,10 @@ class Checks:
             if out.error == "tensor-subclass":
                 raise flag(
                     "tensor-subclass",
-                    clean(out.detail, 300),
+                    clean(out.detail, 100, 200),
                     "the candidate returned a tensor that is not a plain torch.Tensor",
                 )
-            raise Outcome(Verdict.INCORRECT, f"{label}: {clean(out.detail, 300)}")
+            raise Outcome(Verdict.INCORRECT, f"{label}: {clean(out.detail, 100, 200)}")
         if out.dtype != expected.dtype:
             raise Outcome(
                 Verdict.INCORRECT, f"{label}: output dtype {out.dtype} differs from the reference's {expected.dtype}"

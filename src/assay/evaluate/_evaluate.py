@@ -12,6 +12,7 @@ from pathlib import Path
 from assay.candidates import scan_source
 from assay.errors import UserError
 from assay.evaluate._config import EvalConfig
+from assay.evaluate._finish import encodable, isolation_warning
 from assay.evaluate._measure import measure
 from assay.evaluate._outcome import Outcome
 from assay.evaluate._result import EvalResult, Verdict
@@ -53,7 +54,10 @@ class Evaluator:
         result.scan = scan_source(source)
         result.environment = _environment(config)
         result.elapsed_s = round(time.monotonic() - started, 3)
-        return result
+        warning = isolation_warning(result.isolation)
+        if warning is not None:
+            result.warnings.append(warning)
+        return encodable(result)
 
     def _run(self, task: Task, path: Path, source: str, config: EvalConfig) -> EvalResult:
         try:

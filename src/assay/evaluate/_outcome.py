@@ -35,14 +35,15 @@ _STAGE_WORDS = {
 
 
 def from_error(reply: Failure, stage: str | None = None) -> Outcome:
-    """The verdict for an error the candidate's worker reported. Its text is the candidate's: cleaned."""
+    """The verdict for an error the candidate's worker reported. Its text is the candidate's: cleaned, and cut
+    to both ends (a load_inline failure starts with the compiler's command line and ends with its error)."""
     where = _STAGE_WORDS.get(reply.stage if reply.stage in _STAGE_WORDS else str(stage), "during a call")
-    detail = clean(reply.detail, 1500)
+    detail = clean(reply.detail)
     if reply.error == "no-modelnew":
         return Outcome(Verdict.CRASHED, "the candidate defines no class ModelNew")
     if reply.error == "memory":
         return Outcome(Verdict.LIMIT, f"the candidate ran out of memory {where}: {detail}")
-    return Outcome(Verdict.CRASHED, f"{clean(reply.type, 100)} {where}: {detail}")
+    return Outcome(Verdict.CRASHED, f"{clean(reply.type, 100, 0)} {where}: {detail}")
 
 
 def from_exit(status: int | None, killed_by_us: bool, when: str) -> Outcome:
@@ -119,7 +120,7 @@ def describe_process(pid: int) -> str:
             cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
     except OSError:
         cmd = ""
-    return f"pid {pid} ({clean(cmd, 80) or 'exited'})"  # the command line is the candidate's text
+    return f"pid {pid} ({clean(cmd, 80, 0) or 'exited'})"  # the command line is the candidate's text
 
 
 def kill_all(pids: list[int]) -> None:

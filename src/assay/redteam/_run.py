@@ -14,6 +14,7 @@ from assay.redteam._effects import Places, Watch, ensure_secret, final_sweep, se
 from assay.redteam._header import CorpusEntry, load_corpus
 from assay.redteam._listen import Listeners
 from assay.redteam._naive import naive_eligible, run_naive
+from assay.redteam._render_check import rendering_problems
 from assay.redteam._row import RedteamRow
 from assay.tasks import load_task
 
@@ -97,7 +98,8 @@ def judge(entry: CorpusEntry, result: EvalResult) -> list[str]:
 def _row(
     entry: CorpusEntry, result: EvalResult | None, error: str, problems: list[str], naive: str | None
 ) -> RedteamRow:
-    reasons = ([f"assay failed: {error}"] if result is None else judge(entry, result)) + problems
+    reasons = [f"assay failed: {error}"] if result is None else judge(entry, result) + rendering_problems(result)
+    reasons += problems
     caught = error
     if result is not None:
         caught = f"{result.flags[0].id}: {result.flags[0].evidence}" if result.flags else result.message

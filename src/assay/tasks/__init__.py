@@ -2,8 +2,8 @@
 
 from assay.tasks._check import REASONS, CheckConfig, CheckResult, check_suite, check_task
 from assay.tasks._load import Task, is_task, load_suite, load_task, top_level_names
-from assay.tasks._shrink import ShrinkResult, shrink_sizes
-from assay.tasks._sizes import apply_sizes, find_size_constants, is_size_name
+from assay.tasks._shrink import ShrinkResult, shrink_report, shrink_sizes
+from assay.tasks._sizes import apply_sizes, find_size_constants, is_size_name, size_floor
 from assay.tasks._spec import DEFAULT_TOLERANCE, TaskSpec, Tolerance, Work
 from assay.tasks._survey import TaskSummary, summarize_suite
 
@@ -26,7 +26,9 @@ __all__ = [
     "is_task",
     "load_suite",
     "load_task",
+    "shrink_report",
     "shrink_sizes",
+    "size_floor",
     "summarize_suite",
     "top_level_names",
 ]

@@ -1,6 +1,9 @@
 """Shrinking a KernelBench problem until one reference call fits a time and memory budget (probe child).
 
-The chain of candidate sizes halves the largest size constant at each step. Memory is estimated on the
+The chain of candidate sizes halves one size constant at each step: the one shrunk least so far relative to
+its original value, so that every constant is divided by about the same factor and the problem keeps its
+shape ratios (within 2x), and never below its floor (`size_floor`: batch 8, other extents 64, or the
+original when smaller), so that a shrunk problem still does the kind of work it was written to measure. Memory is estimated on the
 meta device (no allocation, so a 6 GB problem costs nothing to look at); time is measured for real, but
 only on configurations whose memory already fits, starting from a small probe and predicting the others
 from it: a call's work is close to proportional to the product of its size constants (elementwise,
@@ -26,7 +29,7 @@ from assay.tasks._probe_runtime import (
     median_call_s,
     meta_footprint,
 )
-from assay.tasks._sizes import apply_sizes, find_size_constants
+from assay.tasks._sizes import apply_sizes, find_size_constants, size_floor
 
 # Constants under 8 are likely axes (`dim = 1`) or small structural numbers, and not worth shrinking.
 MIN_SHRINKABLE = 8
@@ -47,6 +50,7 @@ class Planner:
     measured: dict[int, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.floors = {n: size_floor(n, v) for n, v in self.base.items()}
         self.chain.append(dict(self.base))
         self.prints.append(self._footprint(self.base))
         self.meta_ok = self.prints[0] is not None
@@ -64,14 +68,19 @@ class Planner:
         return fp.nbytes if fp is not None else None
 
     def ensure(self, i: int) -> bool:
-        """Extend the chain to index i by halving; False once nothing can be halved any more."""
+        """Extend the chain to index i by halving; False once every constant is at its floor or blocked."""
         while len(self.chain) <= i:
             last = self.chain[-1]
-            names = [n for n, v in last.items() if self.base[n] >= MIN_SHRINKABLE and v > 1 and n not in self.blocked]
+            names = [
+                n
+                for n, v in last.items()
+                if self.base[n] >= MIN_SHRINKABLE and v > self.floors[n] and n not in self.blocked
+            ]
             if not names:
                 return False
-            name = max(names, key=lambda n: last[n])  # max() keeps the first defined among equals
-            trial = {**last, name: last[name] // 2}
+            # The least shrunk relative to its original, then the largest; max() keeps the first defined of equals.
+            name = max(names, key=lambda n: (last[n] / self.base[n], last[n]))
+            trial = {**last, name: max(self.floors[name], last[name] // 2)}
             fp = self._footprint(trial)
             # A halving that breaks construction (channels no longer divisible by groups) or a forward that
             # worked on meta before is a constraint: keep this constant where it is, halve the others.

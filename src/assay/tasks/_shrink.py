@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assay.errors import TaskError
@@ -22,6 +22,15 @@ class ShrinkResult:
     measured: int  # real runs it took
     max_rss_bytes: int | None = None  # the probe child's peak resident memory
     notes: tuple[str, ...] = field(default=())
+
+    def moves(self) -> list[str]:
+        """How far each changed size moved: `batch_size 4096 -> 64 (1/64)`, in the task's order."""
+        out = []
+        for name, original in self.constants.items():
+            if name in self.sizes and self.sizes[name] != original:
+                new = self.sizes[name]
+                out.append(f"{name} {original} -> {new} (1/{original / new:.3g})")
+        return out
 
 
 def shrink_job(
@@ -58,7 +67,7 @@ def shrink_with(
     notes = [] if answer["meta"] else ["the meta device could not build this task, so memory was not estimated"]
     if not answer["fits"]:
         notes.append(f"no sizes fit {time_budget_s:g} s and {memory_budget_bytes / 2**30:.3g} GiB; used the smallest")
-    return ShrinkResult(
+    result = ShrinkResult(
         sizes=answer["sizes"],
         constants=answer["constants"],
         fits=answer["fits"],
@@ -68,13 +77,26 @@ def shrink_with(
         max_rss_bytes=answer.get("max_rss_bytes"),
         notes=tuple(notes),
     )
+    moves = result.moves()
+    return replace(result, notes=(*result.notes, "sizes moved: " + ", ".join(moves))) if moves else result
+
+
+def shrink_report(task: Task, time_budget_s: float = 0.5, memory_budget_bytes: int = 1 << 30) -> ShrinkResult:
+    """`shrink_sizes` with everything it found: original and new sizes (`moves()`), time, memory, notes.
+
+    Raises:
+        TaskError: the task does not load, build or run at any size, or crashes or hangs while shrinking.
+        WorkerError: the probe worker itself failed.
+    """
+    with ProbeSession() as session:
+        return shrink_with(session, task, time_budget_s, memory_budget_bytes)
 
 
 def shrink_sizes(task: Task, time_budget_s: float = 0.5, memory_budget_bytes: int = 1 << 30) -> dict[str, int]:
     """Smaller values for a task's size constants so that one reference call fits the budgets.
 
-    Halves the largest size constant (never kernel_size, stride, padding, groups, heads: see
-    `find_size_constants`) step by step. Memory is estimated on the meta device, so the full-size tensors
+    Halves size constants (never kernel_size, stride, padding, groups, heads: see `find_size_constants`) step
+    by step, the least shrunk first so that their ratios hold, never below their floors (`size_floor`). Memory is estimated on the meta device, so the full-size tensors
     are never allocated; time is measured single-threaded in a trusted subprocess that runs the task's own
     `Model` (never candidate code). Returns only the constants that changed: {} when the task already fits.
 
@@ -82,5 +104,4 @@ def shrink_sizes(task: Task, time_budget_s: float = 0.5, memory_budget_bytes: in
         TaskError: the task does not load, build or run at any size, or crashes or hangs while shrinking.
         WorkerError: the probe worker itself failed.
     """
-    with ProbeSession() as session:
-        return shrink_with(session, task, time_budget_s, memory_budget_bytes).sizes
+    return shrink_report(task, time_budget_s, memory_budget_bytes).sizes

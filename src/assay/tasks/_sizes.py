@@ -55,6 +55,20 @@ def is_size_name(name: str) -> bool:
     return bool(words) and not set(words) & _NOT_SIZE_WORDS and bool(set(words) & _SIZE_WORDS)
 
 
+# Floors for shrinking: below these a problem stops doing the work it was written to measure. A batch of 1 turns
+# a batched kernel into a vector one, and a 1-wide layer into a scalar loop (a level-3 MLP was shrunk to batch 1,
+# input 1, output 1 before these existed). A constant already under its floor keeps its own value.
+BATCH_FLOOR = 8
+SIZE_FLOOR = 64
+
+
+def size_floor(name: str, original: int) -> int:
+    """The smallest value shrinking may give a size constant: 8 for a batch, 64 for any other extent, or the
+    original value when it is already smaller."""
+    words = {w for w in _WORD_SPLIT.split(name.lower()) if w}
+    return min(original, BATCH_FLOOR if words & {"batch", "batches"} else SIZE_FLOOR)
+
+
 def _int_value(node: ast.expr) -> int | None:
     """The value of an integer literal or of simple arithmetic on integer literals, else None."""
     if isinstance(node, ast.Constant):

@@ -156,11 +156,11 @@ def describe_exception(exc: BaseException) -> dict[str, Any]:
     """A bounded, JSON-safe description of a failure (never the object itself): the head and the tail of the
     message, where a compiler puts its command line and its error."""
     kind = "memory" if isinstance(exc, MemoryError) or "can't allocate memory" in str(exc) else "exception"
-    # Lone surrogates (a file name decoded with surrogateescape) are not valid JSON text once escaped.
+    # Lone surrogates (a file name decoded with surrogateescape) are not valid JSON text once escaped; both ends
+    # of a long message are kept, since a compiler's error comes after its command line (cut again outside).
     text = str(exc).encode("utf-8", "backslashreplace").decode("utf-8")
-    if len(text) > 4000:
-        text = text[:1000] + "\n[...]\n" + text[-3000:]
-    return {"error": kind, "type": type(exc).__name__[:200], "detail": text}
+    detail = text if len(text) <= 4000 else f"{text[:1000]} ... ({len(text) - 4000} characters cut) ... {text[-3000:]}"
+    return {"error": kind, "type": type(exc).__name__[:200], "detail": detail}
 
 
 Handler = Callable[[dict[str, Any]], dict[str, Any] | bytes]
