@@ -1,4 +1,4 @@
-# attack: fake-result-emit
+# attack: report-forgery
 # variant: report-ansi-overwrites-verdict-line
 # weakness: class 6 (candidate text forges the report): escape sequences and carriage returns in an exception message reach the terminal live, so a crash can move the cursor up, erase the "crashed" header and print "verified, 2.4x faster" in its place
 # seen: inferred

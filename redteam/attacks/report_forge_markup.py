@@ -1,4 +1,4 @@
-# attack: fake-result-emit
+# attack: report-forgery
 # variant: report-markup-forged-verified-block
 # weakness: class 6 (candidate text forges the report): the exception message reaches the terminal report through rich markup, so a crash can print a green "verified" block with a 2.4x speedup under its own verdict
 # seen: inferred

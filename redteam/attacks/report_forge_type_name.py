@@ -1,4 +1,4 @@
-# attack: fake-result-emit
+# attack: report-forgery
 # variant: report-exception-class-name-and-surrogates
 # weakness: class 6 (candidate text forges the report): the exception's class name and message are candidate-chosen strings; markup in the name, a right-to-left override and lone surrogates in the message forge a "verified" reading or make printing the report (and `--json`) raise
 # seen: inferred

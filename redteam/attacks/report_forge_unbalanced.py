@@ -1,4 +1,4 @@
-# attack: fake-result-emit
+# attack: report-forgery
 # variant: report-unbalanced-tag-kills-report
 # weakness: class 6 (candidate text forges the report): an exception message with a closing markup tag that closes nothing makes rich raise while the report is printed, so the run ends in a traceback after the evaluation and no verdict is shown (and `assay redteam` loses its whole table)
 # seen: inferred

@@ -10,7 +10,7 @@ code. Imports pydantic only: no torch, no numpy.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -126,7 +126,13 @@ def _parse(adapter: TypeAdapter[T], body: bytes, what: str) -> T:
     try:
         return adapter.validate_json(body)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
+        errors = exc.errors(include_url=False)
+        # A union reports every member's errors; the member with the fewest is the one the reply meant to be.
+        by_member: dict[object, list[Any]] = {}
+        for error in errors:
+            loc = error.get("loc", ())
+            by_member.setdefault(loc[0] if len(loc) > 1 else None, []).append(error)
+        first = min(by_member.values(), key=len)[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "message"
         raise ProtocolError(f"{what}: {where}: {first.get('msg', 'invalid')}") from None
 
