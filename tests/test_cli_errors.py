@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from assay._text import head_and_tail
 from assay.cli import main
 from assay.evaluate._outcome import from_error
+from assay.worker import Failure
 from tests.conftest import FIXTURES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,7 +85,8 @@ def test_a_crash_message_cannot_forge_the_report(task: str, attack: str) -> None
 def test_head_and_tail_keep_both_ends() -> None:
     command = "c++ -MMD -isystem /very/long/include/path " * 60
     detail = f"Error building extension 'x': [1/2] {command}\nmain.cpp:6:17: error: expected ';' before '}}' token"
-    message = from_error({"error": "exception", "type": "RuntimeError", "detail": detail, "stage": "construct"}).message
+    failure = Failure(error="exception", type="RuntimeError", detail=detail, stage="construct")
+    message = from_error(failure).message
     assert message.startswith("RuntimeError while constructing ModelNew: Error building extension 'x'")
     assert message.endswith("error: expected ';' before '}' token") and "characters cut" in message
     assert head_and_tail("short") == "short"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from assay.evaluate._result import Flag, Roofline
-from assay.evaluate._rounds import Block, Round
+from assay.evaluate._round import Block, Round
 
 # A candidate this far past the machine's floor for the task's declared work did not do that work: the margin
 # covers a peak measured on a busy machine and a task's [work] table rounding up.
@@ -19,12 +19,12 @@ ROOFLINE_SLACK = 1.25
 
 # The reference is flagged as harmed when its time in the rounds right after the candidate exceeds its time in
 # the rounds where it went first by this much (point) and by half of it (the bootstrap's 95% lower bound), both
-# as interquartile means. Honest candidates show an order effect of their own: over A/A runs of matmul_task the
-# reference ran 1-5% slower right after the candidate (and the candidate 0-5% faster right after the reference),
-# with a per-run spread of about +/-4% at 30 rounds per order. 12% keeps clear of both: in simulation, no false
-# alarm in 500 runs of a 5% effect with 6% noise per round, one in 200 with 10% noise, and every run of a 20% harm
-# caught. Harm below it, in half of the rounds, moves the stratified speedup by under 6%.
-HARM_EXCESS = 0.12
+# as interquartile means. Honest candidates show an order effect of their own: in A/A runs of matmul_task the
+# reference ran 1-5% slower right after the candidate, and on a 0.2 ms task under a load average of 6 on two
+# cores an honest candidate's reference read 12% slower (lower bound 8%). 20% keeps clear of that; in
+# simulation it catches every run of a 30% harm. This is the backstop: the means of harm known here (a wake-up
+# from the freeze, timers) are denied and checked directly.
+HARM_EXCESS = 0.20
 # A timing CPU taking more interrupts than this per second of a reference block, and several times the rate of
 # the candidate's blocks, is being interrupted by something the candidate arranged (a timer tick is 250-1000/s).
 HARM_INTERRUPT_RATE = 5000.0

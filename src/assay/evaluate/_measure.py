@@ -10,7 +10,8 @@ from __future__ import annotations
 from assay.evaluate._config import EvalConfig
 from assay.evaluate._flags import harm_flags, plausibility_flags, timing_flags
 from assay.evaluate._result import EvalResult, Roofline, Timing, Verdict
-from assay.evaluate._rounds import Round, Rounds
+from assay.evaluate._round import Round
+from assay.evaluate._rounds import Rounds
 from assay.evaluate._session import Session
 from assay.machine import Contention, contention_warning, load_cached, roofline_floor_s
 from assay.timing import Observed, Plan, Sample, Schedule, Speedup, mean_times

@@ -13,7 +13,6 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from assay.errors import TaskError, WorkerError
@@ -21,68 +20,11 @@ from assay.evaluate._checks import Expected, matches
 from assay.evaluate._interrupts import InterruptCounter
 from assay.evaluate._memory import read_memory
 from assay.evaluate._outcome import flag, from_exit
+from assay.evaluate._round import Block, Round, Side, input_span
 from assay.evaluate._session import Session
 from assay.evaluate._workers import Worker
 from assay.timing import Step
 from assay.worker import Layout, OutputProblem, Ran, Run
-
-
-@dataclass(frozen=True)
-class Block:
-    """One side's block of calls as the orchestrator saw it."""
-
-    wall_s: float  # the calls' round trips, by the orchestrator's clock
-    cpu_s: float  # CPU time of the worker's threads over the block, read from outside (Worker.cpu_time)
-    inner_s: float  # the sum of the times the worker reported for its calls
-    host_s: float  # the sum of the host times the worker reported (CUDA: includes other streams)
-    interrupts: int  # taken by the timing CPU during the block; -1 when not countable
-
-
-@dataclass(frozen=True)
-class Round:
-    """One interleaved round. `ref_s` and `cand_s` are the official samples: CPU time on the CPU (other
-    processes' load does not inflate it), wall time on CUDA, where the work runs on the device."""
-
-    step: Step
-    ref: Block
-    cand: Block
-    call_bytes: int  # one call's input and output bytes
-    cpu_clock: bool
-
-    @property
-    def calls(self) -> int:
-        return self.step.calls
-
-    @property
-    def ref_first(self) -> bool:
-        return self.step.reference_first
-
-    @property
-    def ref_s(self) -> float:
-        return self.ref.cpu_s if self.cpu_clock else self.ref.wall_s
-
-    @property
-    def cand_s(self) -> float:
-        return self.cand.cpu_s if self.cpu_clock else self.cand.wall_s
-
-
-@dataclass
-class _Side:
-    """What one side's block produced: its replies and the output bytes read at each call's return."""
-
-    block: Block
-    replies: list[Ran]
-    outputs: list[memoryview | None]
-    threads_after: int = 0
-    frozen_last: memoryview | None = None  # the last output, read again once the worker was frozen
-
-
-def _input_span(specs: list[dict[str, Any]]) -> tuple[int, int] | None:
-    """The bytes of one call's input tensors in the channel (the generator lays them out contiguously)."""
-    tensors = [s for s in specs if "offset" in s]
-    if not tensors:
-        return None
-    return min(s["offset"] for s in tensors), max(s["offset"] + s["nbytes"] for s in tensors)
 
 
 class Rounds:
@@ -155,7 +97,7 @@ class Rounds:
             pass
 
     # ---------------------------------------------------------------- sides
-    def _reference(self, inputs: list[list[dict[str, Any]]], data: memoryview, key: Any) -> _Side:
+    def _reference(self, inputs: list[list[dict[str, Any]]], data: memoryview, key: Any) -> Side:
         s = self.session
         ref = s.ref
         assert ref is not None
@@ -172,14 +114,14 @@ class Rounds:
                 raise WorkerError("the reference's output could not be read from its memory")
             return buffer
 
-        self._lay_out(ref, inputs, len(data), s.reference_layout)
-        side = self._block(ref, inputs, data, s.reference_call, capture)
+        self._lay_out(ref, inputs, len(data), lambda layout: s.exchange.reference_layout(ref, layout))
+        side = self._block(ref, inputs, data, lambda run: s.exchange.reference_call(ref, run), capture)
         self.ref_blocks_since_candidate += 1
         self.ref_wall_s = side.block.wall_s
         self.ref_call_s = side.block.wall_s / len(inputs)
         return side
 
-    def _candidate(self, inputs: list[list[dict[str, Any]]], data: memoryview, expected: Expected, step: Step) -> _Side:
+    def _candidate(self, inputs: list[list[dict[str, Any]]], data: memoryview, expected: Expected, step: Step) -> Side:
         s = self.session
         cand, checks = s.cand, s.checks
         assert cand is not None and checks is not None
@@ -188,14 +130,19 @@ class Rounds:
         threads = [0]
 
         def call(run: Run) -> Ran:
-            return s.candidate_call(run, min(s.deadline, time.monotonic() + per_call))
+            return s.exchange.candidate_call(cand, run, min(s.deadline, time.monotonic() + per_call))
 
         def capture(i: int, reply: Ran) -> memoryview | None:
             got = self._read_candidate(reply, expected, ("candidate", i))
             threads[0] = max(threads[0], checks.settled_threads())  # threads still alive outlived the call
             return got
 
-        self._lay_out(cand, inputs, len(data), lambda layout: s.candidate_layout(layout, time.monotonic() + per_call))
+        self._lay_out(
+            cand,
+            inputs,
+            len(data),
+            lambda layout: s.exchange.candidate_layout(cand, layout, time.monotonic() + per_call),
+        )
         side = self._block(cand, inputs, data, call, capture)
         side.threads_after = threads[0]
         side.frozen_last = self._read_candidate(side.replies[-1], expected, "candidate frozen")
@@ -214,7 +161,7 @@ class Rounds:
         if worker is self.session.cand:
             self.verify_frozen("before its inputs were laid out")
         worker.resume()
-        send(self.session.layout_request(inputs, worker.capacity))
+        send(self.session.exchange.layout_request(inputs, worker.capacity))
         worker.freeze()
         worker.layout = key
 
@@ -244,7 +191,7 @@ class Rounds:
         data: memoryview,
         call: Callable[[Run], Ran],
         capture: Callable[[int, Ran], memoryview | None],
-    ) -> _Side:
+    ) -> Side:
         """Run a block one call at a time: each call's inputs reach the worker's channel only when it starts.
 
         A block handed over whole would put the later calls' inputs within the candidate's reach during the
@@ -259,10 +206,10 @@ class Rounds:
         irq0 = self.interrupts.read()
         worker.resume()
         for slot, specs in enumerate(inputs):
-            span = _input_span(specs)
+            span = input_span(specs)
             if span is not None:
                 worker.write(span[0], data[span[0] : span[1]])
-            run = self.session.run_request(slot)
+            run = self.session.exchange.run_request(slot)
             t0 = time.perf_counter()
             reply = call(run)
             wall += time.perf_counter() - t0
@@ -279,7 +226,7 @@ class Rounds:
             host_s=sum(r.host_time for r in replies),
             interrupts=irq1 - irq0 if irq0 >= 0 and irq1 >= 0 else -1,
         )
-        return _Side(block, replies, outputs)
+        return Side(block, replies, outputs)
 
     # ---------------------------------------------------------------- inputs
     def _generate(self, sizes: dict[str, int] | None, k: int) -> tuple[list[list[dict[str, Any]]], int]:
@@ -288,10 +235,10 @@ class Rounds:
         gen = s.gen
         assert gen is not None
         ahead, self.ahead = self.ahead, None
-        reply = s.trusted_receive(gen) if ahead is not None else None
+        reply = s.exchange.trusted_receive(gen) if ahead is not None else None
         if reply is None or ahead != (sizes, k):
             self._request_inputs(sizes, k)
-            reply = s.trusted_receive(gen)
+            reply = s.exchange.trusted_receive(gen)
         if "error" in reply:
             raise TaskError(f"get_inputs() of task {s.task.name} failed: {reply.get('type')}: {reply.get('detail')}")
         return reply["calls"], int(reply["end"])
@@ -300,7 +247,7 @@ class Rounds:
         gen = self.session.gen
         assert gen is not None
         seeds = [secrets.randbits(63) for _ in range(k)]
-        self.session.trusted_send(gen, {"op": "gen", "seeds": seeds, "sizes": sizes, "offset": 0})
+        self.session.exchange.trusted_send(gen, {"op": "gen", "seeds": seeds, "sizes": sizes, "offset": 0})
 
     def _generate_ahead(self, sizes: dict[str, int] | None, k: int) -> None:
         """Have the generator make the next round's inputs while this round's outputs are checked.

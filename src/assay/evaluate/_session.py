@@ -1,8 +1,7 @@
 """One evaluation's workers: the generator, the reference and the candidate, from start to close.
 
 Trusted side. This module never imports candidate code; it sees the candidate only as bytes in its memory and
-on a pipe, and every reply of the candidate's worker is validated (`assay.worker.parse_ran`) before a field of
-it is read: anything unexpected is a `protocol-violation` verdict, never an exception in trusted code.
+on a pipe (`Exchange` validates every reply before a field of it is read).
 """
 
 from __future__ import annotations
@@ -20,24 +19,21 @@ from typing import Any
 
 import numpy as np
 
-from assay.errors import SandboxError, TaskError, WorkerError, WorkerTimeout
+from assay.errors import SandboxError, TaskError
 from assay.evaluate._checks import Checks
 from assay.evaluate._config import EvalConfig
 from assay.evaluate._outcome import (
-    Outcome,
     describe_process,
     flag,
     from_error,
-    from_exit,
     kill_all,
-    status_text,
     stray_processes,
 )
-from assay.evaluate._result import Verdict
+from assay.evaluate._requests import Exchange, protocol_violation
 from assay.evaluate._workers import Worker
 from assay.evaluate._zygote import Zygote
 from assay.tasks import Task
-from assay.worker import Failure, Layout, ProtocolError, Ran, Run, parse_laid_out, parse_ran, parse_ready
+from assay.worker import Failure, ProtocolError, parse_ready
 
 _FROM_OUTSIDE = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)  # what a terminal or a job manager sends
 
@@ -53,15 +49,6 @@ def gpu_devices() -> list[str]:
     return sorted(n for n in nodes if not os.path.isdir(n)) + (
         ["/dev/nvidia-caps"] if os.path.isdir("/dev/nvidia-caps") else []
     )
-
-
-def _trusted_death(worker: Worker) -> TaskError | WorkerError:
-    """Why the generator or the reference is gone: the task's own code, or a signal sent from outside."""
-    status = worker.exit_status()
-    if status is not None and os.WIFSIGNALED(status) and os.WTERMSIG(status) in _FROM_OUTSIDE:
-        # A hangup, an interrupt or a termination sent to the whole job: not the task's fault.
-        return WorkerError(f"the task's {worker.role} worker was {status_text(status)} from outside")
-    return TaskError(f"the task's {worker.role} worker died running the task's code ({status_text(status)})")
 
 
 class Session:
@@ -83,7 +70,7 @@ class Session:
         self.timing_cpu = pinned_cpu(config)
         self.scratches = [Path(tempfile.mkdtemp(prefix="assay-scratch-")) for _ in range(3)]
         self.affinity = os.sched_getaffinity(0)  # of the calling thread; restored by close()
-        self._next_id = 0
+        self.exchange = Exchange(self.deadline)
 
     @property
     def calls_checked(self) -> int:
@@ -159,9 +146,9 @@ class Session:
         self.cand = Worker(self.zygote, "candidate", cand_config, self.deadline)
         for worker, model in ((self.gen, False), (self.ref, True)):
             self._hello(worker)
-            self.trusted_send(worker, self._task_load(weight_seed, model))
+            self.exchange.trusted_send(worker, self._task_load(weight_seed, model))
         for worker in (self.gen, self.ref):
-            reply = self.trusted_receive(worker)
+            reply = self.exchange.trusted_receive(worker)
             if "error" in reply:
                 raise TaskError(f"task {self.task.name} fails to load: {reply.get('type')}: {reply.get('detail')}")
             self.init_inputs = reply["init_inputs"]
@@ -186,11 +173,11 @@ class Session:
             "mutates_inputs": self.task.spec.mutates_inputs,
             "device": self.config.device,
         }
-        body = self._candidate_exchange(request, limit, "while importing or constructing the candidate")
+        body = self.exchange.candidate_exchange(cand, request, limit, "while importing or constructing the candidate")
         try:
             reply = parse_ready(body)
         except ProtocolError as exc:
-            raise _protocol_violation(str(exc)) from None
+            raise protocol_violation(str(exc)) from None
         if isinstance(reply, Failure):
             raise from_error(reply)
         strays = stray_processes(cand.host_pid)
@@ -205,112 +192,6 @@ class Session:
         self.checks = Checks(cand, self.task.spec, cand.thread_count())
         cand.freeze()
 
-    # ---------------------------------------------------------------- requests
-    def trusted_send(self, worker: Worker, request: dict[str, Any]) -> None:
-        try:
-            worker.send(request)
-        except BrokenPipeError:
-            raise _trusted_death(worker) from None
-
-    def trusted_receive(self, worker: Worker, deadline: float | None = None) -> dict[str, Any]:
-        """A reply of the generator or the reference; their failure is the task's or ours, never a verdict.
-
-        Raises:
-            TaskError: the task's own code killed its worker (out of memory, a crash).
-            WorkerTimeout: the evaluation's time ran out in trusted code.
-        """
-        try:
-            return worker.receive(deadline or self.deadline)
-        except ProtocolError as exc:
-            raise self._trusted_failure(worker, exc) from None
-
-    def _trusted_failure(self, worker: Worker, exc: ProtocolError) -> TaskError | WorkerError:
-        if exc.timed_out:
-            return WorkerTimeout(f"the task's {worker.role} worker did not finish within --timeout")
-        if exc.eof:
-            return _trusted_death(worker)
-        return WorkerError(f"the {worker.role} worker broke the protocol: {exc}")
-
-    def _id(self) -> int:
-        self._next_id += 1
-        return self._next_id
-
-    def run_request(self, slot: int) -> Run:
-        return Run(id=self._id(), slot=slot)
-
-    def layout_request(self, calls: list[list[dict[str, Any]]], capacity: int) -> Layout:
-        return Layout(id=self._id(), calls=calls, capacity=capacity)  # type: ignore[arg-type]
-
-    def reference_layout(self, layout: Layout) -> None:
-        ref = self.ref
-        assert ref is not None
-        self.trusted_send(ref, layout.model_dump())
-        try:
-            reply = parse_laid_out(ref.receive_body(self.deadline))
-        except ProtocolError as exc:
-            raise self._trusted_failure(ref, exc) from None
-        if isinstance(reply, Failure):
-            raise WorkerError(f"the reference worker failed to lay out its inputs: {reply.type}: {reply.detail}")
-
-    def candidate_layout(self, layout: Layout, limit: float) -> None:
-        body = self._candidate_exchange(layout.model_dump(), limit, "while laying out its inputs")
-        try:
-            reply = parse_laid_out(body)
-        except ProtocolError as exc:
-            raise _protocol_violation(str(exc)) from None
-        if isinstance(reply, Failure):
-            raise from_error(reply, "call")
-        if reply.id != layout.id:
-            raise _protocol_violation(f"the reply to layout {layout.id} answered {reply.id}")
-
-    def reference_call(self, run: Run) -> Ran:
-        """One call on the reference. Its reply is the task's own code speaking: a failure is the task's."""
-        ref = self.ref
-        assert ref is not None
-        self.trusted_send(ref, run.model_dump())
-        try:
-            parsed = parse_ran(ref.receive_body(self.deadline))
-        except ProtocolError as exc:
-            raise self._trusted_failure(ref, exc) from None
-        if isinstance(parsed, Failure):
-            raise TaskError(f"the task's Model fails: {parsed.type}: {parsed.detail}")
-        if parsed.id != run.id:
-            raise WorkerError(f"the reference worker answered call {parsed.id} to call {run.id}")
-        return parsed
-
-    def candidate_call(self, run: Run, limit: float) -> Ran:
-        """One call on the candidate: its reply validated, a failure turned into the verdict it deserves.
-
-        Raises:
-            Outcome: the candidate crashed, timed out, broke the protocol, or raised in the call.
-        """
-        body = self._candidate_exchange(run.model_dump(), limit, "during a call")
-        try:
-            reply = parse_ran(body)
-        except ProtocolError as exc:
-            raise _protocol_violation(str(exc)) from None
-        if isinstance(reply, Failure):
-            raise from_error(reply, "call")
-        if reply.id != run.id:
-            raise _protocol_violation(f"the reply to call {run.id} answered call {reply.id}")
-        return reply
-
-    def _candidate_exchange(self, request: dict[str, Any], limit: float, when: str) -> bytes:
-        cand = self.cand
-        assert cand is not None
-        try:
-            cand.send(request)
-            return cand.receive_body(limit)
-        except ProtocolError as exc:
-            if exc.timed_out:
-                cand.kill()
-                raise Outcome(Verdict.TIMEOUT, f"the candidate did not finish {when} in time") from None
-            if exc.eof:
-                raise from_exit(cand.exit_status(), cand.killed, when) from None
-            raise _protocol_violation(str(exc)) from None
-        except BrokenPipeError:
-            raise from_exit(cand.exit_status(), cand.killed, when) from None
-
     def close(self) -> None:
         with contextlib.suppress(OSError):
             os.sched_setaffinity(0, self.affinity)
@@ -321,7 +202,3 @@ class Session:
                 worker.close()
         for scratch in self.scratches:
             shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _protocol_violation(evidence: str) -> Outcome:
-    return flag("protocol-violation", evidence, "the candidate's worker broke the result protocol")

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assay.redteam._listen import Listeners
+from assay.redteam._processes import descendants, process_table, sched_state
 
 MARK = b"assay-redteam"
 SECRET_VAR = "ASSAY_REDTEAM_SECRET"
@@ -30,7 +31,6 @@ CANARY = "ASSAY_REDTEAM_REFERENCE_CANARY"
 SURVIVOR_TAG = b"assay-redteam-survivor"
 SHADOW_NAMES = ("torch.py", "numpy.py", "sitecustomize.py", "usercustomize.py")
 MAX_RESULT_BYTES = 256 << 10
-_PR_SET_CHILD_SUBREAPER = 36
 
 
 def ensure_secret() -> str:
@@ -38,12 +38,6 @@ def ensure_secret() -> str:
     value = os.environ.get(SECRET_VAR) or secrets.token_hex(16)
     os.environ[SECRET_VAR] = value
     return value
-
-
-def set_subreaper(on: bool) -> None:
-    """Adopt orphaned descendants (an escaped grandchild reparents here, where the process scan sees it)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0)
 
 
 def _module_dir(name: str) -> Path | None:
@@ -132,40 +126,6 @@ def _remove_if_marked(path: Path) -> str:
     return "left in place (no marker)"
 
 
-def _process_table() -> dict[int, tuple[int, bytes]]:
-    """pid -> (ppid, cmdline) for every visible process."""
-    table: dict[int, tuple[int, bytes]] = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                cmdline = f.read(4096)
-        except (OSError, IndexError, ValueError):
-            continue
-        table[int(name)] = (ppid, cmdline)
-    return table
-
-
-def _descendants(table: dict[int, tuple[int, bytes]], root: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for pid, (ppid, _) in table.items():
-        children.setdefault(ppid, []).append(pid)
-    found, todo = set(), [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def _sched_state() -> tuple[int, frozenset[int], int]:
-    return os.getpriority(os.PRIO_PROCESS, 0), frozenset(os.sched_getaffinity(0)), os.sched_getscheduler(0)
-
-
 @dataclass
 class Watch:
     """Snapshot before one evaluation; `problems()` after it lists every breach (and undoes what it safely can)."""
@@ -197,8 +157,8 @@ class Watch:
                     _remove_if_marked(path)  # a leftover of an earlier run, not this one's doing
                 if _exists(path):
                     self._declared_before.add(path)
-        self._pids = _descendants(_process_table(), os.getpid())
-        self._sched = _sched_state()
+        self._pids = descendants(process_table(), os.getpid())
+        self._sched = sched_state()
         self._arrivals = self.listeners.count()
 
     def problems(self, result_json: str) -> list[str]:
@@ -261,8 +221,8 @@ class Watch:
     def _survivors(self, grace_s: float = 3.0) -> list[str]:
         deadline = time.monotonic() + grace_s
         while True:
-            table = _process_table()
-            new = _descendants(table, os.getpid()) - self._pids
+            table = process_table()
+            new = descendants(table, os.getpid()) - self._pids
             tagged = {pid for pid, (_, cmd) in table.items() if SURVIVOR_TAG in cmd}
             left = {p for p in new | tagged if p in table}
             if not left or time.monotonic() > deadline:
@@ -280,7 +240,7 @@ class Watch:
 
     def _scheduling(self) -> list[str]:
         assert self._sched is not None
-        now = _sched_state()
+        now = sched_state()
         if now == self._sched:
             return []
         nice, cpus, policy = self._sched
