@@ -25,6 +25,7 @@ SUBPACKAGES = [
     "tasks",
     "timing",
     "verify",
+    "vet",
     "worker",
 ]
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from assay.errors import TaskError
-from assay.tasks import apply_sizes, find_size_constants, is_size_name, load_task, shrink_sizes, size_floor
-from assay.tasks._probe import ProbeSession
-from assay.tasks._shrink import ShrinkResult, shrink_with
+from assay.tasks import apply_sizes, find_size_constants, is_size_name, load_task, size_floor
+from assay.vet import shrink_sizes
+from assay.vet._probe import ProbeSession
+from assay.vet._shrink import ShrinkResult, shrink_with
 
 KB = Path(__file__).parent / "fixtures" / "kernelbench_style"
 MLP = Path(__file__).parent / "fixtures" / "shrink" / "mlp.py"  # hidden widths in a list: a level-3 MLP

@@ -12,16 +12,8 @@ from click.testing import CliRunner
 
 import assay.cli._tasks as cli_tasks
 from assay.evaluate import EvalConfig
-from assay.tasks import (
-    REASONS,
-    CheckConfig,
-    CheckResult,
-    TaskSummary,
-    check_suite,
-    check_task,
-    load_suite,
-    load_task,
-)
+from assay.tasks import load_suite, load_task
+from assay.vet import REASONS, CheckConfig, CheckResult, TaskSummary, check_suite, check_task
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BAD = FIXTURES / "bad_tasks"

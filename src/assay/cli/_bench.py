@@ -25,7 +25,8 @@ from assay.cli._results import Row, append_row, csv_report, done_results, json_r
 from assay.errors import UserError
 from assay.evaluate import EvalConfig, EvalError, EvalResult, Evaluator
 from assay.report import make_console, note_text, result_line, safe_text, speed_text, summarize, verdict_text
-from assay.tasks import ShrinkResult, Task, load_suite, shrink_report
+from assay.tasks import Task, load_suite
+from assay.vet import ShrinkResult, shrink_report
 
 FORMATS = ("table", "json", "markdown", "csv")
 Show = Callable[[str], None]

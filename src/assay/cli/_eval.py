@@ -81,7 +81,7 @@ def eval_command(
         chosen = parse_sizes(sizes)
         moves: list[str] = []
         if shrink and not chosen:
-            from assay.tasks import ShrinkResult, shrink_report
+            from assay.vet import ShrinkResult, shrink_report
 
             report: ShrinkResult = shrink_report(loaded, time_budget_s=0.1)  # short calls leave room for many rounds
             chosen, moves = report.sizes, report.moves()

@@ -10,7 +10,8 @@ from rich.table import Table
 from assay.cli._common import one_line_errors
 from assay.errors import ConfigError
 from assay.report import make_console, safe_text
-from assay.tasks import CheckConfig, CheckResult, TaskSummary, check_suite, load_suite, summarize_suite
+from assay.tasks import load_suite
+from assay.vet import CheckConfig, CheckResult, TaskSummary, check_suite, summarize_suite
 
 # Default suite: the repository's tasks/ folder, relative to where the command runs.
 DEFAULT_SUITE = "tasks"

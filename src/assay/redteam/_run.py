@@ -11,10 +11,10 @@ from pathlib import Path
 from assay.errors import InfrastructureError
 from assay.evaluate import EvalConfig, EvalResult, Evaluator
 from assay.redteam._effects import Places, Watch, ensure_secret, final_sweep
-from assay.redteam._processes import set_subreaper
 from assay.redteam._header import CorpusEntry, load_corpus
 from assay.redteam._listen import Listeners
 from assay.redteam._naive import naive_eligible, run_naive
+from assay.redteam._processes import set_subreaper
 from assay.redteam._render_check import rendering_problems
 from assay.redteam._row import RedteamRow
 from assay.tasks import load_task

@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from assay.tasks._probe_runtime import (
+from assay.tasks import apply_sizes
+from assay.verify import compare
+from assay.vet._probe_runtime import (
     Footprint,
     ProbeFailure,
     Reporter,
@@ -27,8 +29,6 @@ from assay.tasks._probe_runtime import (
     meta_footprint,
     state_digest,
 )
-from assay.tasks._sizes import apply_sizes
-from assay.verify import compare
 
 # Seeds: weights 0 and 1, inputs 1 and 2. Fixed, because the checker judges the task, not a candidate.
 W0, W1, X0, X1 = 0, 1, 1, 2

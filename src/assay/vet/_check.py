@@ -12,10 +12,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from assay.errors import TaskError
-from assay.tasks._load import Task
-from assay.tasks._probe import ProbeSession
-from assay.tasks._shrink import shrink_with
-from assay.tasks._sizes import find_size_constants
+from assay.tasks import Task, find_size_constants
+from assay.vet._probe import ProbeSession
+from assay.vet._shrink import shrink_with
 
 if TYPE_CHECKING:  # not at run time: assay.evaluate imports assay.tasks
     from assay.evaluate import EvalConfig, EvalResult, Evaluator

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field, replace
 
 from assay.errors import ConfigError, TaskError
 from assay.machine import MachineProfile, load_cached, roofline_fraction
-from assay.tasks._check import CheckConfig, describe_failure, plan_sizes
-from assay.tasks._load import Task
-from assay.tasks._probe import ProbeSession
-from assay.tasks._sizes import find_size_constants
+from assay.tasks import Task, find_size_constants
+from assay.vet._check import CheckConfig, describe_failure, plan_sizes
+from assay.vet._probe import ProbeSession
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def _time_reference(
 def _time_starts(
     rows: list[tuple[Task, TaskSummary]], config: CheckConfig, profile: MachineProfile | None
 ) -> list[TaskSummary]:
-    from assay.evaluate import EvalConfig, Evaluator  # here: assay.evaluate imports assay.tasks
+    from assay.evaluate import EvalConfig, Evaluator
 
     out: list[TaskSummary] = []
     evaluator: Evaluator | None = None

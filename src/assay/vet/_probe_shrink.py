@@ -3,8 +3,9 @@
 The chain of candidate sizes halves one size constant at each step: the one shrunk least so far relative to
 its original value, so that every constant is divided by about the same factor and the problem keeps its
 shape ratios (within 2x), and never below its floor (`size_floor`: batch 8, other extents 64, or the
-original when smaller), so that a shrunk problem still does the kind of work it was written to measure. Memory is estimated on the
-meta device (no allocation, so a 6 GB problem costs nothing to look at); time is measured for real, but
+original when smaller), so that a shrunk problem still does the kind of work it was written to measure.
+Memory is estimated on the meta device (no allocation, so a 6 GB problem costs nothing to look at); time is
+measured for real, but
 only on configurations whose memory already fits, starting from a small probe and predicting the others
 from it: a call's work is close to proportional to the product of its size constants (elementwise,
 reductions, matmul, conv), so t(config) ~ t(probe) * work(config) / work(probe). Every prediction that
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from assay.tasks._probe_runtime import (
+from assay.tasks import apply_sizes, find_size_constants, size_floor
+from assay.vet._probe_runtime import (
     Footprint,
     Reporter,
     build,
@@ -29,7 +31,6 @@ from assay.tasks._probe_runtime import (
     median_call_s,
     meta_footprint,
 )
-from assay.tasks._sizes import apply_sizes, find_size_constants, size_floor
 
 # Constants under 8 are likely axes (`dim = 1`) or small structural numbers, and not worth shrinking.
 MIN_SHRINKABLE = 8

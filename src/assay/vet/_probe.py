@@ -31,7 +31,7 @@ class ProbeSession:
         # Kept for the session's life and closed in close(): where task prints and worker tracebacks go.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "assay.tasks._probe_worker"],
+            [sys.executable, "-m", "assay.vet._probe_worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assay.errors import TaskError
-from assay.tasks._load import Task
-from assay.tasks._probe import ProbeSession
+from assay.tasks import Task
+from assay.vet._probe import ProbeSession
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,8 @@ def shrink_sizes(task: Task, time_budget_s: float = 0.5, memory_budget_bytes: in
     """Smaller values for a task's size constants so that one reference call fits the budgets.
 
     Halves size constants (never kernel_size, stride, padding, groups, heads: see `find_size_constants`) step
-    by step, the least shrunk first so that their ratios hold, never below their floors (`size_floor`). Memory is estimated on the meta device, so the full-size tensors
-    are never allocated; time is measured single-threaded in a trusted subprocess that runs the task's own
+    by step, the least shrunk first so that their ratios hold, never below their floors (`size_floor`). Memory
+    is estimated on the meta device, so the full-size tensors are never allocated; time is measured single-threaded in a trusted subprocess that runs the task's own
     `Model` (never candidate code). Returns only the constants that changed: {} when the task already fits.
 
     Raises:

@@ -1,4 +1,4 @@
-"""Probe worker: `python -m assay.tasks._probe_worker`. TRUSTED: runs task code only, never a candidate.
+"""Probe worker: `python -m assay.vet._probe_worker`. TRUSTED: runs task code only, never a candidate.
 
 Reads one JSON job per line on stdin and answers one JSON line per job on stdout. torch is imported once,
 here; each job runs in a child forked from this process (about 8 ms instead of 1.5 s for a fresh
@@ -22,9 +22,9 @@ from typing import Any
 
 import torch
 
-from assay.tasks._probe_checks import run_check, run_time
-from assay.tasks._probe_runtime import ProbeFailure, Reporter, describe
-from assay.tasks._probe_shrink import run_shrink
+from assay.vet._probe_checks import run_check, run_time
+from assay.vet._probe_runtime import ProbeFailure, Reporter, describe
+from assay.vet._probe_shrink import run_shrink
 
 _JOBS = {"check": run_check, "time": run_time, "shrink": run_shrink}
 
