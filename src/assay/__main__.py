@@ -9,7 +9,7 @@ def _evaluates(args: list[str]) -> bool:
     """Whether the command line runs evaluations (and so needs a zygote)."""
     if {"-h", "--help"} & set(args):
         return False
-    return bool(args) and (args[0] in {"eval", "bench", "redteam"} or args[:2] == ["tasks", "check"])
+    return bool(args) and (args[0] in {"eval", "bench", "optimize", "redteam"} or args[:2] == ["tasks", "check"])
 
 
 def run() -> None:

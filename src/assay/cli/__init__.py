@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from assay.cli import _bench, _eval, _machine, _redteam, _tasks
+from assay.cli import _bench, _eval, _machine, _optimize, _redteam, _runs, _tasks
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -13,7 +13,16 @@ def main() -> None:
     """assay: get faster code out of AI systems and prove every claimed speedup is real."""
 
 
-for _command in (_eval.eval_command, _bench.bench_command, _tasks.tasks, _machine.machine, _redteam.redteam):
+for _command in (
+    _eval.eval_command,
+    _bench.bench_command,
+    _optimize.optimize_command,
+    _runs.runs_command,
+    _runs.show_command,
+    _tasks.tasks,
+    _machine.machine,
+    _redteam.redteam,
+):
     main.add_command(_command)
 
 __all__ = ["main"]
