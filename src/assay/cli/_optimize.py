@@ -76,7 +76,7 @@ def optimize_command(ctx: click.Context, /, task: str | None, resume_run: str | 
     Ends with the best verified candidate written to the run's folder (and --out), its verdict and interval.
     Exit status: 0 if a verified candidate was found, 1 if none, 2 for a usage error.
     """
-    from assay.search import optimize, resume
+    from assay.search import make_proposer, optimize, resume
     from assay.tasks import load_task
 
     budget_args = (opts["budget_evals"], opts["budget_minutes"], opts["budget_tokens"], opts["budget_usd"])
@@ -85,16 +85,22 @@ def optimize_command(ctx: click.Context, /, task: str | None, resume_run: str | 
         if task is not None or extra:
             raise ConfigError("with --resume, give only budgets, --out, --run-dir and --plain (the rest is the run's)")
         run_file = find_run(resume_run, opts["run_dir"])
-        budget = _resumed_budget(run_file, budget_args) if any(v is not None for v in budget_args) else None
-        with Evaluator() as evaluator, _reporter(opts["plain"], budget.evals if budget else None) as reporter:
-            outcome = resume(run_file, evaluator, reporter, budget=budget, out=opts["out"])
+        config = _run_config(run_file)
+        budget = _resumed_budget(config.budget, budget_args) if any(v is not None for v in budget_args) else None
+        proposer = make_proposer(config)
+        total = (budget or config.budget).evals
+        with Evaluator() as evaluator, _reporter(opts["plain"], total) as reporter:
+            outcome = resume(run_file, evaluator, reporter, budget=budget, proposer=proposer, out=opts["out"])
     else:
         if task is None:
             raise ConfigError("give a TASK to optimize, or --resume RUN")
         config = _config(opts, budget_args)
+        loaded, proposer = load_task(task), make_proposer(config)  # a missing key is reported before any work
         click.echo(f"assay optimize: seed {config.seed}, proposer {config.proposer}", err=True)
         with Evaluator() as evaluator, _reporter(opts["plain"], config.budget.evals) as reporter:
-            outcome = optimize(load_task(task), config, evaluator, reporter, runs_dir=opts["run_dir"], out=opts["out"])
+            outcome = optimize(
+                loaded, config, evaluator, reporter, runs_dir=opts["run_dir"], proposer=proposer, out=opts["out"]
+            )
     _print_outcome(outcome)
     sys.exit(0 if outcome.ok else 1)
 
@@ -140,13 +146,16 @@ def _config(opts: dict[str, Any], budget_args: tuple[Any, ...]) -> SearchConfig:
     )
 
 
-def _resumed_budget(run_file: Path, budget_args: tuple[Any, ...]) -> Budget:
-    """The run's budget with the limits given now put in place of its own."""
+def _run_config(run_file: Path) -> SearchConfig:
     store = RunStore.open(run_file)
     try:
-        old = SearchConfig.model_validate_json(store.run().config).budget
+        return SearchConfig.model_validate_json(store.run().config)
     finally:
         store.close()
+
+
+def _resumed_budget(old: Budget, budget_args: tuple[Any, ...]) -> Budget:
+    """The run's budget with the limits given now put in place of its own."""
     new = _budget(*budget_args)
     return Budget(**{k: getattr(new, k) if getattr(new, k) is not None else v for k, v in old.model_dump().items()})
 

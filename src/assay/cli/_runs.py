@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -35,9 +35,9 @@ def runs_command(run_dir: Path) -> None:
     if not files:
         click.echo(f"no runs in {run_dir}")
         return
-    table = Table(title=f"runs in {run_dir}")
-    for column in ("run", "task", "proposer", "status", "evals", "best", "elapsed", "updated"):
-        table.add_column(column)
+    table = Table(title=f"runs in {run_dir}", box=box.SIMPLE_HEAD)
+    for column in ("run", "status", "evals", "best", "time", "proposer"):
+        table.add_column(column, no_wrap=column != "proposer", overflow="fold")
     for path in files:
         store = RunStore.open(path)
         try:
@@ -47,17 +47,7 @@ def runs_command(run_dir: Path) -> None:
             store.close()
         fitness = [e.fitness for e in evaluations if e.fitness is not None]
         best = f"{max(fitness):.3f}x" if fitness else "-"
-        updated = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.updated))
-        row = (
-            info.id,
-            info.task_name,
-            proposer,
-            _status(info),
-            str(len(evaluations)),
-            best,
-            f"{info.elapsed_s / 60:.1f} min",
-            updated,
-        )
+        row = (info.id, _status(info), str(len(evaluations)), best, f"{info.elapsed_s / 60:.1f}m", proposer)
         table.add_row(*(Text(cell) for cell in row))
     Console().print(table)
 
@@ -98,13 +88,13 @@ def show_command(run: str, run_dir: Path) -> None:
     if usage.calls:
         spent += f", {usage.calls} LLM calls, {usage.tokens:,} tokens, ${usage.cost_usd:.4f}"
     console.print(Text(spent))
-    table = Table(title="score log")
-    for column in ("#", "elapsed", "candidate", "stage", "verdict", "speedup [95% CI]", "best so far"):
+    table = Table(title="score log", box=box.SIMPLE_HEAD)
+    for column in ("#", "time", "cand", "stage", "verdict", "speedup [95% CI]", "best"):
         table.add_column(column, min_width=22 if column.startswith("speedup") else None)
     by_id = {e.id: e for e in evaluations}
     for n, entry in enumerate(score_log, 1):
         e, c = by_id.get(entry.evaluation_id), rows.get(entry.candidate_id)
-        stage = (c.stage if c else "") + (" (confirm)" if e is not None and e.kind == "confirm" else "")
+        stage = "confirm" if e is not None and e.kind == "confirm" else (c.stage if c else "")
         cells = (
             str(n),
             f"{entry.elapsed_s:.0f} s",

@@ -43,8 +43,9 @@ def apply_edits(base: str, edits: list[tuple[str, str]]) -> tuple[str | None, st
     for n, (search, replace) in enumerate(edits, 1):
         if not search.strip():
             return None, f"edit {n} has an empty SEARCH part"
-        if search in text:
-            text = text.replace(search, replace, 1)
+        at = _line_aligned(text, search)
+        if at >= 0:
+            text = text[:at] + replace + text[at + len(search) :]
             continue
         spliced = _loose_replace(text, search, replace)
         if spliced is None:
@@ -52,6 +53,18 @@ def apply_edits(base: str, edits: list[tuple[str, str]]) -> tuple[str | None, st
             return None, f"edit {n}: its SEARCH text (starting {first!r}) is not in the parent program"
         text = spliced
     return text, ""
+
+
+def _line_aligned(text: str, search: str) -> int:
+    """Where `search` occurs as whole lines (a match in the middle of a line would splice code into it); -1 if
+    nowhere."""
+    at = text.find(search)
+    while at >= 0:
+        end = at + len(search)
+        if (at == 0 or text[at - 1] == "\n") and (search.endswith("\n") or end == len(text) or text[end] == "\n"):
+            return at
+        at = text.find(search, at + 1)
+    return -1
 
 
 def _loose_replace(text: str, search: str, replace: str) -> str | None:

@@ -62,7 +62,7 @@ def parse_program(source: str) -> Program | None:
         normalized_sha256=sha256(ast.dump(tree, annotate_fields=False)),
         tokens=tuple(_tokens(normalized)),
         literals=tuple(sorted(literals.items())),
-        features={"approach": approach(source), "size": max(0, min(7, int(math.log2(max(nodes, 1))) - 5))},
+        features={"approach": approach(source), "size": max(0, min(7, int(math.log2(max(nodes, 1))) - 4))},
     )
 
 

@@ -98,14 +98,12 @@ def connect(path: str, *, create: bool) -> sqlite3.Connection:
     """
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    if create:
-        tables = _TABLES.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS")
-        version = f"INSERT OR IGNORE INTO meta VALUES ('version', '{STORE_VERSION}');"
-        conn.executescript(f"BEGIN IMMEDIATE;\n{tables}\n{version}\nCOMMIT;")
     try:
+        if create:
+            conn.execute("PRAGMA journal_mode=WAL")
+            tables = _TABLES.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS")
+            version = f"INSERT OR IGNORE INTO meta VALUES ('version', '{STORE_VERSION}');"
+            conn.executescript(f"BEGIN IMMEDIATE;\n{tables}\n{version}\nCOMMIT;")
         row = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
     except sqlite3.DatabaseError:
         conn.close()
@@ -114,4 +112,7 @@ def connect(path: str, *, create: bool) -> sqlite3.Connection:
         conn.close()
         found = "no version" if row is None else f"version {row[0]}"
         raise UserError(f"{path} has {found}; this assay reads run files up to version {STORE_VERSION}")
+    conn.execute("PRAGMA journal_mode=WAL")  # a no-op on a run file: WAL is kept in the file
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
     return conn
