@@ -391,3 +391,13 @@ def test_user_mistakes_are_one_sentence(args: list[str], message: str, tmp_path:
     result = CliRunner().invoke(main, [*args, "--run-dir", str(tmp_path)], env=env)
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_a_refused_key_stops_the_run_with_one_sentence(tmp_path: Path) -> None:
+    with ScriptedLLM(lambda r: Reply(status=401)) as server:
+        args = ["optimize", str(TASK), "--proposer", "llm", "--model", f"openai:gpt-4.1@{server.openai_url}"]
+        result = CliRunner().invoke(main, [*args, "--run-dir", str(tmp_path), "--plain"])
+    assert result.exit_code == 2 and "openai:gpt-4.1: the API key was refused (HTTP 401)" in result.output
+    store = RunStore.open(next(tmp_path.glob("*/run.sqlite")))
+    assert store.run().status == "failed" and "401" in store.run().stop_reason
+    store.close()

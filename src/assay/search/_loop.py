@@ -41,7 +41,9 @@ class Plan:
 
 @dataclass(frozen=True)
 class Retry:
-    """Why an attempt gave no verified program; `child` is the program to repair (None: ask afresh)."""
+    """Why an attempt gave no verified program; `child` is the program to repair. None: this attempt gave no new
+    program to repair, so the next one repairs what the previous one did (or, with nothing to repair, asks
+    afresh)."""
 
     feedback: str = ""
     child: Parent | None = None
@@ -119,6 +121,7 @@ class Search:
 
     def _generation(self, plans: list[Plan]) -> None:
         by_step = {plan.step: plan for plan in plans}
+        last: dict[int, Retry] = {}
         pending: dict[tuple[int, int], Future[CandidateRow]] = {}
         for plan in plans:
             pending[(0, plan.step)] = self._submit(plan, 0, None)
@@ -128,6 +131,9 @@ class Search:
             retry = self._process(by_step[step], row)
             if retry is None or attempt >= self.config.max_repairs:
                 continue
+            if retry.child is None and step in last:
+                retry = Retry(retry.feedback, last[step].child)
+            last[step] = retry
             usage = self.store.usage()
             if self.spent.stop_proposing(self.store.elapsed_s(), usage, pending=len(pending)) is None:
                 pending[(attempt + 1, step)] = self._submit(by_step[step], attempt + 1, retry)
