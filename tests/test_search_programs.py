@@ -35,11 +35,16 @@ def test_cosmetic_changes_are_duplicates_and_knobs_are_not() -> None:
     assert _program(cosmetic).normalized_sha256 == base.normalized_sha256  # comments, docstrings, local names
     assert near_duplicate(base, _program(cosmetic), 0.99)
     knob = BASE.replace("y * self.scale", "y * self.scale * 1.0")
-    assert not near_duplicate(base, _program(knob), 0.5)  # a new literal: never a near-duplicate
-    different = BASE.replace("y * self.scale", "y.mul_(self.scale)")
-    assert not near_duplicate(base, _program(different), 0.99)
-    assert near_duplicate(base, _program(different), 0.8)  # with a low enough threshold it would be
-    assert not near_duplicate(base, _program(different), 1.0)  # 1.0 keeps only exact (normalized) duplicates
+    assert not near_duplicate(base, _program(knob), 0.5)  # a new constant: never a near-duplicate
+    in_place = BASE.replace("y * self.scale", "y.mul_(self.scale)")
+    assert not near_duplicate(base, _program(in_place), 0.5)  # a different operation: never either
+    moved = BASE.replace(
+        "        super().__init__()\n        self.scale = scale\n",
+        "        self.scale = scale\n        super().__init__()\n",
+    )
+    assert near_duplicate(base, _program(moved), 0.8)  # the same tokens, moved about
+    assert not near_duplicate(base, _program(moved), 0.99)
+    assert not near_duplicate(base, _program(moved), 1.0)  # 1.0 keeps only exact (normalized) duplicates
     assert parse_program("def f(:\n") is None and parse_program("x = 1\0") is None
 
 

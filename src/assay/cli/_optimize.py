@@ -59,6 +59,13 @@ def _budget(evals: int | None, minutes: float | None, tokens: int | None, usd: f
 @click.option("--parallel", type=click.IntRange(1, 64), help="Concurrent proposals (default 4 for llm, 1 otherwise).")
 @click.option("--islands", type=click.IntRange(1, 64), default=3, show_default=True)
 @click.option("--max-repairs", type=click.IntRange(0, 10), default=2, show_default=True)
+@click.option(
+    "--similarity",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.99,
+    show_default=True,
+    help="Near-duplicate threshold for programs of the same tokens in another order (1: exact duplicates only).",
+)
 @click.option("--quick", is_flag=True, help="Shorter evaluations during the search (wider intervals).")
 @click.option("--no-confirm", is_flag=True, help="Skip the fresh full evaluation of the best at the end.")
 @click.option("--llm-timeout", type=float, default=300.0, show_default=True, help="Seconds per LLM call.")
@@ -135,6 +142,7 @@ def _config(opts: dict[str, Any], budget_args: tuple[Any, ...]) -> SearchConfig:
         parallel=opts["parallel"] or (4 if opts["proposer"] == "llm" else 1),
         islands=opts["islands"],
         max_repairs=opts["max_repairs"],
+        similarity=opts["similarity"],
         confirm=not opts["no_confirm"],
         eval=EvalSettings(
             timeout_s=eval_config.timeout_s,

@@ -38,7 +38,7 @@ class Program:
     normalized: str
     normalized_sha256: str
     tokens: tuple[str, ...]
-    literals: tuple[tuple[str, int], ...]  # sorted (repr, count): knobs that make a program different
+    token_counts: tuple[tuple[str, int], ...]  # sorted (token, count): what the program is made of, in any order
     features: dict[str, str | int]
 
     @property
@@ -56,12 +56,12 @@ def parse_program(source: str) -> Program | None:
     _strip_docstrings(tree)
     _Renamer(_bound_names(tree)).visit(tree)
     normalized = ast.unparse(tree)
-    literals = Counter(repr(n.value) for n in ast.walk(tree) if isinstance(n, ast.Constant))
+    tokens = tuple(_tokens(normalized))
     return Program(
         normalized=normalized,
         normalized_sha256=sha256(ast.dump(tree, annotate_fields=False)),
-        tokens=tuple(_tokens(normalized)),
-        literals=tuple(sorted(literals.items())),
+        tokens=tokens,
+        token_counts=tuple(sorted(Counter(tokens).items())),
         features={"approach": approach(source), "size": max(0, min(7, int(math.log2(max(nodes, 1))) - 4))},
     )
 
@@ -80,12 +80,14 @@ def approach(source: str) -> str:
 
 
 def near_duplicate(a: Program, b: Program, threshold: float) -> bool:
-    """The same program up to comments, docstrings, formatting and local names, or one whose tokens are at least
-    `threshold` alike with the same literals. Literals are the numeric knobs (block sizes, modes): a program that
-    changes one is never a near-duplicate, however small the change."""
+    """The same program up to comments, docstrings, formatting and local names; or the same tokens (names,
+    operators, constants), at least `threshold` in the same order: statements or imports moved about.
+
+    A program that changes any token is never a near-duplicate, however long it is: `t.mul_(2.0)` for `t * 2.0`
+    in a 40-line program is 99% the same text and 10% faster, and a block size of 64 for 128 is one token."""
     if a.normalized_sha256 == b.normalized_sha256:
         return True
-    if threshold >= 1.0 or a.literals != b.literals:
+    if threshold >= 1.0 or a.token_counts != b.token_counts:
         return False
     matcher = SequenceMatcher(None, a.tokens, b.tokens, autojunk=False)
     return (
