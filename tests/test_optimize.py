@@ -191,14 +191,16 @@ def test_token_money_time_and_stall_budgets(tmp_path: Path, evaluator: Evaluator
 
 
 def resume_script(request: Request) -> Reply:
+    """Correct programs of speeds at least a third apart (1, 1/2, 1/3, 1/4, 1/16, ...), so that the parents the
+    search draws by rank are the same in every run; one reply without code, one wrong program repaired."""
     step, attempt = request.step, request.attempt
-    if step == 1 and attempt == 0:
-        return Reply("Let me think about it.")
-    if step == 3 and attempt == 0:
-        return fenced(WRONG)
     if step == 0:
         return fenced(GOOD)
-    return fenced(slow(2 + step + 10 * attempt))  # every other answer is a distinct, correct, slower program
+    if step in (1, 3) and attempt == 0:
+        return Reply("Let me think about it.") if step == 1 else fenced(WRONG)
+    if step in (1, 3):
+        return fenced(slow(2 if step == 1 else 3))
+    return fenced(slow(2**step))
 
 
 def _cli(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
