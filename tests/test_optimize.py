@@ -24,7 +24,7 @@ from assay.cli import main
 from assay.evaluate import Evaluator
 from assay.search import Budget, LineReporter, LLMSettings, SearchConfig, optimize
 from assay.search import EvalSettings as SearchEval
-from assay.store import RunStore
+from assay.store import EvaluationRow, RunStore
 from assay.tasks import load_task
 from tests.conftest import FIXTURES, QUICK
 from tests.scripted_llm import Reply, Request, ScriptedLLM
@@ -74,6 +74,22 @@ def _run(server: ScriptedLLM, evaluator: Evaluator, runs: Path, models: list[str
     return outcome, RunStore.open(outcome.run_file)
 
 
+# Flags that a busy machine can put on an honest program (the evaluator compares clocks and off-CPU time, which
+# other processes disturb). A scenario whose honest programs drew one is measured again, up to TRIES times: its
+# lineage depends on which programs were verified, so a noisy verdict changes what is compared.
+TIMING_FLAGS = {"clock-mismatch", "off-cpu"}
+TRIES = 3
+
+
+def _noisy(run_file: Path) -> bool:
+    store = RunStore.open(run_file)
+    try:
+        flagged = [e.result() for e in store.evaluations() if e.verdict == "flagged"]
+    finally:
+        store.close()
+    return any({f.id for f in r.flags} <= TIMING_FLAGS for r in flagged)
+
+
 # -- the whole loop --------------------------------------------------------------------------------------------
 
 
@@ -103,13 +119,29 @@ def full_loop_script(request: Request, limited: set[str]) -> Reply:
 
 
 def test_full_loop(tmp_path: Path, evaluator: Evaluator) -> None:
-    limited: set[str] = set()
-    with ScriptedLLM(lambda request: full_loop_script(request, limited)) as server:
-        models = [f"openai:scripted-gpt@{server.openai_url}=1", f"anthropic:scripted-claude@{server.anthropic_url}=1"]
-        outcome, store = _run(
-            server, evaluator, tmp_path, models, seed=3, parallel=2, crossover_rate=1.0, budget=Budget(evals=8)
-        )
-        served = list(server.replies)
+    for attempt in range(TRIES):
+        limited: set[str] = set()
+        with ScriptedLLM(lambda request, limited=limited: full_loop_script(request, limited)) as server:
+            models = [
+                f"openai:scripted-gpt@{server.openai_url}=1",
+                f"anthropic:scripted-claude@{server.anthropic_url}=1",
+            ]
+            outcome, store = _run(
+                server,
+                evaluator,
+                tmp_path / str(attempt),
+                models,
+                seed=3,
+                parallel=2,
+                crossover_rate=1.0,
+                budget=Budget(evals=8),
+            )
+            served = list(server.replies)
+        if not _noisy(outcome.run_file):
+            break
+        store.close()
+    else:
+        pytest.fail(f"honest programs drew timing flags in {TRIES} runs: the machine is too busy to measure")
     try:
         candidates = {(c.step, c.attempt): c for c in store.candidates()}
         verdicts = {(c.step, c.attempt): e.verdict for c in candidates.values() if (e := store.evaluation(c.id))}
@@ -154,7 +186,7 @@ def test_full_loop(tmp_path: Path, evaluator: Evaluator) -> None:
     assert {r.api for r, _ in answered} == {"openai", "anthropic"}
     assert sum(c.input_tokens + c.output_tokens for c in calls) == 180 * len(calls)
     assert outcome.best is not None and outcome.best.id in verified_ids and outcome.ok
-    assert (tmp_path / outcome.run_id / "best.py").read_text() == outcome.best.source
+    assert (tmp_path / str(attempt) / outcome.run_id / "best.py").read_text() == outcome.best.source
 
 
 # -- budgets ---------------------------------------------------------------------------------------------------
@@ -253,31 +285,18 @@ def test_resume_after_sigkill_reaches_the_uninterrupted_state(tmp_path: Path) ->
             "--no-confirm",
             "--plain",
         ]
-        whole = _cli([*args, "--run-dir", str(tmp_path / "whole")])
-        out, err = whole.communicate(timeout=240)
-        assert whole.returncode == 0, err
-        expected = _final_state(next((tmp_path / "whole").glob("*/run.sqlite")))
-
-        killed = _cli([*args, "--run-dir", str(tmp_path / "killed")])
-        run_file = _wait_for_evaluation(tmp_path / "killed", killed, done=3)
-        killed.send_signal(signal.SIGKILL)  # the orchestrator only, mid-evaluation: its workers must not outlive it
-        killed.wait()
-        deadline = time.monotonic() + 10
-        while _group_alive(killed.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not _group_alive(killed.pid), "the zygote or a worker outlived the killed orchestrator"
-        store = RunStore.open(run_file)
-        before = store.evaluations()
-        assert store.run().status == "running" and len(before) >= 3
-        assert any(c.status == "evaluating" for c in store.candidates())
-        store.close()
-        runs = CliRunner().invoke(main, ["runs", "--run-dir", str(tmp_path / "killed")])
-        assert "interrupted" in runs.output
-
-        resumed = _cli(["optimize", "--resume", run_file.parent.name, "--run-dir", str(tmp_path / "killed"), "--plain"])
-        out, err = resumed.communicate(timeout=240)
-        assert resumed.returncode == 0, err
-    assert _final_state(run_file) == expected
+        for attempt in range(TRIES):
+            whole_dir, killed_dir = tmp_path / f"whole{attempt}", tmp_path / f"killed{attempt}"
+            whole = _cli([*args, "--run-dir", str(whole_dir)])
+            _, err = whole.communicate(timeout=240)
+            assert whole.returncode == 0, err
+            whole_file = next(whole_dir.glob("*/run.sqlite"))
+            run_file, before, out = _kill_and_resume(args, killed_dir)
+            if not _noisy(whole_file) and not _noisy(run_file):
+                break
+        else:
+            pytest.fail(f"honest programs drew timing flags in {TRIES} tries: the machine is too busy to measure")
+    assert _final_state(run_file) == _final_state(whole_file)
     store = RunStore.open(run_file)
     after = store.evaluations()
     assert store.run().sessions == 2 and store.run().status == "finished"
@@ -285,8 +304,31 @@ def test_resume_after_sigkill_reaches_the_uninterrupted_state(tmp_path: Path) ->
     assert [e.result_json for e in after[: len(before)]] == [e.result_json for e in before]  # nothing redone
     assert len(after) == 7
     assert "score log" in out and "written" in out
-    show = CliRunner().invoke(main, ["show", run_file.parent.name, "--run-dir", str(tmp_path / "killed")])
+    show = CliRunner().invoke(main, ["show", run_file.parent.name, "--run-dir", str(killed_dir)])
     assert show.exit_code == 0 and "lineage of the best candidate" in show.output and "translate" in show.output
+
+
+def _kill_and_resume(args: list[str], runs: Path) -> tuple[Path, list[EvaluationRow], str]:
+    """Start the run, SIGKILL it in the middle of an evaluation, resume it: its file, what it held at the kill,
+    and what the resumed command printed."""
+    killed = _cli([*args, "--run-dir", str(runs)])
+    run_file = _wait_for_evaluation(runs, killed, done=3)
+    killed.send_signal(signal.SIGKILL)  # the orchestrator only: its zygote and workers must not outlive it
+    killed.wait()
+    deadline = time.monotonic() + 10
+    while _group_alive(killed.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _group_alive(killed.pid), "the zygote or a worker outlived the killed orchestrator"
+    store = RunStore.open(run_file)
+    before = store.evaluations()
+    assert store.run().status == "running" and 3 <= len(before) < 7
+    store.close()
+    runs_listing = CliRunner().invoke(main, ["runs", "--run-dir", str(runs)])
+    assert "interrupted" in runs_listing.output
+    resumed = _cli(["optimize", "--resume", run_file.parent.name, "--run-dir", str(runs), "--plain"])
+    out, err = resumed.communicate(timeout=240)
+    assert resumed.returncode == 0, err
+    return run_file, before, out
 
 
 def _wait_for_evaluation(runs: Path, process: subprocess.Popen[str], done: int) -> Path:
