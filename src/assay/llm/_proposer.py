@@ -23,6 +23,7 @@ class LLMProposer:
     """A Proposer over chat models. Which model answers a request is drawn by weight from the request's seed."""
 
     name = "llm"
+    concurrent = True  # its work is waiting on HTTP: the search runs several at once, in threads
 
     def __init__(self, backends: Sequence[Backend], prices: PriceTable, device: str = "cpu") -> None:
         if not backends:

@@ -70,7 +70,10 @@ class Search:
         self.spent = Spent(config.budget, config.max_idle)
         self.seen: list[tuple[int, Program]] = []  # evaluated programs, for near-duplicates
         self.results: dict[int, EvalResult] = {}
-        self._pool = Pool(config.parallel if config.parallel > 1 else 0)
+        # Proposals run in threads only for a proposer that says it waits rather than computes (an LLM's HTTP
+        # calls): computing beside an evaluation takes CPU from the timed calls.
+        threads = config.parallel if config.parallel > 1 and getattr(proposer, "concurrent", False) else 0
+        self._pool = Pool(threads)
 
     def run(self) -> str:
         """Search until a budget is spent; returns why it stopped."""
@@ -163,7 +166,9 @@ class Search:
             raise  # a missing key, a refused model: the user must act, no further attempt would help
         except Exception as exc:  # a proposer's bug costs one attempt, never the run
             proposal = Proposal(None, self.proposer.name, error=f"the proposer failed: {type(exc).__name__}: {exc}")
-        program = parse_program(proposal.source) if proposal.source is not None else None
+        # No syntax tree here: CPython 3.11's ast is not safe to use from two threads at once ("AST constructor
+        # recursion depth mismatch"), and the evaluator parses in the main thread. The main thread adds the
+        # normalized hash and the features when it checks the candidate.
         new = NewCandidate(
             step=plan.step,
             attempt=attempt,
@@ -176,8 +181,6 @@ class Search:
             model=proposal.model,
             description=proposal.description,
             source_sha256=sha256(proposal.source) if proposal.source is not None else None,
-            normalized_sha256=program.normalized_sha256 if program is not None else None,
-            features=dict(program.features) if program is not None else {},
         )
         call = None
         if proposal.prompt or proposal.reply or proposal.error:
@@ -207,6 +210,8 @@ class Search:
             return Retry(f"Your previous reply could not be used: {row.reject_reason}")
         stored = self.store.evaluation(row.id)
         program = parse_program(row.source)
+        if program is not None and row.normalized_sha256 is None:
+            self.store.describe(row.id, program.normalized_sha256, dict(program.features))
         if stored is None:
             problem, fresh = self._precheck(row.source, program)
             if problem is not None:

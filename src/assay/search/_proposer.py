@@ -67,7 +67,11 @@ class Proposal:
 
 
 class Proposer(Protocol):
-    """Registered by name; the command line picks one with `--proposer NAME`."""
+    """Registered by name; the command line picks one with `--proposer NAME`.
+
+    A proposer may also set `concurrent = True` when its work is waiting (HTTP calls): the search then runs
+    `--parallel` proposals in threads. Others run one at a time in the search's thread, between evaluations.
+    """
 
     name: str
 

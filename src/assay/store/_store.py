@@ -145,6 +145,14 @@ class RunStore:
                 )
         return candidate_id
 
+    def describe(self, candidate_id: int, normalized_sha256: str, features: dict[str, Any]) -> None:
+        """What the search learned from the candidate's syntax tree: its normalized hash and its features."""
+        with self._event() as c:
+            c.execute(
+                "UPDATE candidates SET normalized_sha256 = ?, features = ? WHERE id = ?",
+                (normalized_sha256, json.dumps(features), candidate_id),
+            )
+
     def set_status(self, candidate_id: int, status: str, reason: str = "") -> None:
         with self._event() as c:
             c.execute(
