@@ -10,7 +10,7 @@ def _evaluates(args: list[str]) -> bool:
     if {"-h", "--help"} & set(args):
         return False
     return bool(args) and (
-        args[0] in {"eval", "bench", "redteam"} or args[:2] in (["tasks", "check"], ["env", "serve"])
+        args[0] in {"eval", "bench", "optimize", "redteam"} or args[:2] in (["tasks", "check"], ["env", "serve"])
     )
 
 

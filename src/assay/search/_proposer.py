@@ -34,8 +34,12 @@ class Usage:
 
 @dataclass(frozen=True)
 class ProposalRequest:
-    """One ask. `parents` holds one parent for evolve and repair, two for crossover, none for translate;
-    `inspirations` are other good candidates shown for ideas. `seed` makes an offline proposer repeatable."""
+    """One ask. `parents` holds one parent for evolve, two for crossover, none for translate; for repair, the
+    child that failed (its `result` says how) with the child's own parents as `inspirations`. Otherwise
+    `inspirations` are other verified candidates shown for ideas. `seed` makes a proposer repeatable: it comes
+    from (run seed, step, attempt). `feedback` says why an earlier attempt of this step was not evaluated (no
+    program in the reply, a syntax error, a duplicate of another candidate). `key` names the request within the
+    run (LLM proposers send it as an Idempotency-Key header)."""
 
     task: Task
     stage: Stage
@@ -43,6 +47,8 @@ class ProposalRequest:
     inspirations: tuple[Parent, ...] = ()
     attempt: int = 0  # repair attempts made so far for this child
     seed: int = 0
+    feedback: str = ""
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,11 @@ class Proposal:
 
 
 class Proposer(Protocol):
-    """Registered by name; the command line picks one with `--proposer NAME`."""
+    """Registered by name; the command line picks one with `--proposer NAME`.
+
+    A proposer may also set `concurrent = True` when its work is waiting (HTTP calls): the search then runs
+    `--parallel` proposals in threads. Others run one at a time in the search's thread, between evaluations.
+    """
 
     name: str
 

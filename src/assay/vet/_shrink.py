@@ -97,8 +97,9 @@ def shrink_sizes(task: Task, time_budget_s: float = 0.5, memory_budget_bytes: in
 
     Halves size constants (never kernel_size, stride, padding, groups, heads: see `find_size_constants`) step
     by step, the least shrunk first so that their ratios hold, never below their floors (`size_floor`). Memory
-    is estimated on the meta device, so the full-size tensors are never allocated; time is measured single-threaded in a trusted subprocess that runs the task's own
-    `Model` (never candidate code). Returns only the constants that changed: {} when the task already fits.
+    is estimated on the meta device, so the full-size tensors are never allocated; time is measured
+    single-threaded in a trusted subprocess that runs the task's own `Model` (never candidate code). Returns
+    only the constants that changed: {} when the task already fits.
 
     Raises:
         TaskError: the task does not load, build or run at any size, or crashes or hangs while shrinking.
