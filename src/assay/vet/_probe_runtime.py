@@ -8,12 +8,9 @@ calls under `torch.no_grad()`, no `.eval()`, and an output that must be exactly 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
-import random
 import statistics
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-_JSONABLE = (int, float, bool, str, type(None))
+from assay.worker import _task_code as task_code
 
 
 class ProbeFailure(Exception):
@@ -61,46 +58,33 @@ def describe(exc: BaseException) -> str:
 
 
 def load_module(task_file: str) -> ModuleType:
-    """Import task.py under a private name, with its folder importable (a task may import a sibling).
+    """Import task.py under a private name, with its folder importable, as the evaluator's workers do.
 
     Raises:
         ProbeFailure: the import raised.
     """
     path = Path(task_file)
-    sys.path.insert(0, str(path.parent))
     try:
-        spec = importlib.util.spec_from_file_location("assay_task", path)
-        if spec is None or spec.loader is None:
-            raise ImportError(f"cannot import {path}")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["assay_task"] = module
-        spec.loader.exec_module(module)
+        return task_code.load_module(path, "assay_task")
     except (Exception, SystemExit) as exc:
         raise ProbeFailure("not_loading", f"importing {path.name} raised {describe(exc)}") from None
-    return module
 
 
-def seed_everything(seed: int) -> None:
-    torch.manual_seed(seed)
-    np.random.seed(seed % (1 << 32))
-    random.seed(seed)
+seed_everything = task_code.seed_everything
 
 
 def build(module: ModuleType, seed: int) -> torch.nn.Module:
-    """`Model(*get_init_inputs())` with every RNG seeded.
+    """`Model(*get_init_inputs())` with every RNG seeded, as the reference worker builds it.
 
     Raises:
         ProbeFailure: get_init_inputs() or the constructor raised, or an init input cannot cross as JSON.
     """
-    seed_everything(seed)
     try:
-        init = list(module.get_init_inputs())
+        init = task_code.init_inputs(module, seed)
+    except TypeError as exc:  # the evaluator sends init inputs to the candidate as JSON; a tensor cannot go
+        raise ProbeFailure("not_loading", str(exc)) from None
     except (Exception, SystemExit) as exc:
         raise ProbeFailure("not_loading", f"get_init_inputs() raised {describe(exc)}") from None
-    bad = [type(v).__name__ for v in init if not isinstance(v, (*_JSONABLE, list, tuple))]
-    if bad:
-        # The evaluator sends init inputs to the candidate as JSON; a tensor cannot go that way.
-        raise ProbeFailure("not_loading", f"get_init_inputs() returned a {bad[0]}; only numbers, strings and lists")
     try:
         model: torch.nn.Module = module.Model(*init)
     except (Exception, SystemExit) as exc:
@@ -109,20 +93,15 @@ def build(module: ModuleType, seed: int) -> torch.nn.Module:
 
 
 def make_inputs(module: ModuleType, seed: int) -> list[Any]:
-    """`get_inputs()` with every RNG seeded.
+    """`get_inputs()` with every RNG seeded, as the generator worker draws them.
 
     Raises:
         ProbeFailure: get_inputs() raised or returned something other than tensors and plain scalars.
     """
-    seed_everything(seed)
     try:
-        inputs = list(module.get_inputs())
+        return task_code.make_inputs(module, seed)
     except (Exception, SystemExit) as exc:
         raise ProbeFailure("not_loading", f"get_inputs() raised {describe(exc)}") from None
-    for value in inputs:
-        if not isinstance(value, _JSONABLE) and type(value) is not torch.Tensor:
-            raise ProbeFailure("not_loading", f"get_inputs() returned a {type(value).__name__}")
-    return inputs
 
 
 def call(model: torch.nn.Module, inputs: list[Any]) -> tuple[torch.Tensor, float]:

@@ -16,8 +16,8 @@ from assay import sandbox
 from assay.worker._boot import boot
 from assay.worker._clocks import clock_for
 from assay.worker._protocol import recv, send
-from assay.worker._reference import load_module, seed_everything
 from assay.worker._serve import Caller, Channel, describe_exception, serve
+from assay.worker._task_code import load_module, seed_everything
 
 
 def main(fds: list[int], config: dict[str, Any]) -> None:

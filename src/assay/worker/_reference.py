@@ -10,48 +10,17 @@ It never sees candidate code: it is forked from the clean zygote, and the candid
 
 from __future__ import annotations
 
-import importlib.util
-import random
-import sys
 import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-
-import numpy as np
-import torch
 
 from assay import sandbox
 from assay.worker._boot import boot
 from assay.worker._clocks import clock_for
 from assay.worker._protocol import DTYPE_SIZES, recv, send
 from assay.worker._serve import Caller, Channel, describe_exception, serve, write_tensor
-
-JSONABLE = (int, float, bool, str, type(None))
-
-
-def load_module(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, JSONABLE):
-        return value
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    raise TypeError(f"get_init_inputs() returned a {type(value).__name__}; only numbers, strings and lists cross")
-
-
-def seed_everything(seed: int) -> None:
-    torch.manual_seed(seed)
-    np.random.seed(seed % (1 << 32))
-    random.seed(seed)
+from assay.worker._task_code import JSONABLE, init_inputs, load_module, make_inputs
 
 
 class _Reference:
@@ -74,14 +43,11 @@ class _Reference:
         self._apply_sizes(request.get("sizes"))
         try:
             for seed in request["seeds"]:
-                seed_everything(int(seed))
                 specs: list[dict[str, Any]] = []
-                for value in self.module.get_inputs():
+                for value in make_inputs(self.module, int(seed)):
                     if isinstance(value, JSONABLE):
                         specs.append({"scalar": value})
                         continue
-                    if not isinstance(value, torch.Tensor):
-                        raise TypeError(f"get_inputs() returned a {type(value).__name__}")
                     t = value.detach().contiguous()
                     dtype = str(t.dtype).removeprefix("torch.")
                     if dtype not in DTYPE_SIZES:
@@ -119,13 +85,12 @@ def main(fds: list[int], config: dict[str, Any]) -> None:
         for name, value in sizes.items():
             setattr(module, name, value)
         defaults.update({name: getattr(module, name) for name in sizes})
-        seed_everything(int(request["weight_seed"]))
-        init_inputs = _jsonable(list(module.get_init_inputs()))
+        init = init_inputs(module, int(request["weight_seed"]))
         t0 = time.perf_counter()
         reference = _Reference(data_fd, module, defaults)
         if request.get("model", True):
             device = str(request.get("device", "cpu"))
-            model = module.Model(*init_inputs)
+            model = module.Model(*init)
             if device != "cpu":
                 model = model.to(device)
             reference.caller = Caller(Channel(data_fd), model, clock_for(device))
@@ -134,5 +99,5 @@ def main(fds: list[int], config: dict[str, Any]) -> None:
     except BaseException as exc:
         send(fd_out, {**describe_exception(exc), "stage": "load"})
         return
-    send(fd_out, {"ok": "ready", "init_inputs": init_inputs, "construct_s": construct_s})
+    send(fd_out, {"ok": "ready", "init_inputs": init, "construct_s": construct_s})
     serve(fd_in, fd_out, {"gen": reference.gen, "run": reference.run, "layout": reference.layout})
