@@ -2,7 +2,7 @@
 
 Usage: python redteam/naive_harness.py TASK_DIR CANDIDATE.py
 
-It does what many real harnesses did before they were hardened (exploits.md section 2a):
+It does what many real harnesses did before they were hardened (docs/exploits.md section 2a):
 - task and candidate are imported into this one process;
 - weights and inputs come from the public seed 42;
 - the reference runs first and the candidate runs second on the same, non-cloned inputs;

@@ -1,7 +1,7 @@
 # attack: baseline-sabotage
 # variant: renice-and-pin-the-others
 # weakness: scheduling priority and CPU affinity of the harness and its reference worker can be changed by a candidate running as the same user
-# seen: inferred (exploits.md baseline-sabotage; sandbox.md section 2.2 kill_parent: signals and scheduling reach the evaluator when not isolated)
+# seen: inferred (docs/exploits.md baseline-sabotage; docs/sandbox.md section 2.2 kill_parent: signals and scheduling reach the evaluator when not isolated)
 # task: matmul
 # expect: not-verified
 # side-effect: process

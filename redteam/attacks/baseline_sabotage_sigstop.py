@@ -1,7 +1,7 @@
 # attack: baseline-sabotage
 # variant: sigstop-the-reference-worker
 # weakness: when the reference worker is a visible sibling process, stopping it in bursts inflates its measured time
-# seen: inferred (exploits.md baseline-sabotage); sandbox.md section 2.2 kill_parent (signals reach other evaluation processes)
+# seen: inferred (docs/exploits.md baseline-sabotage); docs/sandbox.md section 2.2 kill_parent (signals reach other evaluation processes)
 # task: matmul
 # expect: not-verified
 # side-effect: process

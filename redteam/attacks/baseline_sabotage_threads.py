@@ -1,7 +1,7 @@
 # attack: baseline-sabotage
 # variant: gil-spinner-and-thread-count
 # weakness: reference timing shares a process (or CPU) with state the candidate controls: global thread counts and background threads
-# seen: inferred (exploits.md baseline-sabotage: KernelBench eval.py times the reference after loading ModelNew in the same process)
+# seen: inferred (docs/exploits.md baseline-sabotage: KernelBench eval.py times the reference after loading ModelNew in the same process)
 # task: matmul
 # expect: not-verified
 # side-effect: none

@@ -1,7 +1,7 @@
 # attack: limit-evasion
 # variant: setsid-double-fork-survivor
 # weakness: setsid() escapes a process-group kill, and an orphan outlives its evaluation unless a pid namespace or cgroup reaps it
-# seen: sandbox.md section 2.2 setsid_escape and P7 ("setsid() escapes killpg"); Sakana AI Scientist bloopers (relaunched itself, 3rd-party)
+# seen: docs/sandbox.md section 2.2 setsid_escape and P7 ("setsid() escapes killpg"); Sakana AI Scientist bloopers (relaunched itself, 3rd-party)
 # task: matmul
 # expect: not-verified
 # side-effect: process, file:/tmp/assay-redteam-detached.marker

@@ -1,7 +1,7 @@
 # attack: limit-evasion
 # variant: fill-host-dev-shm
 # weakness: /dev/shm is a RAM-backed tmpfs shared with the host unless the sandbox masks it; files there outlive the evaluation
-# seen: sandbox.md section 2.2 write_outside (/dev/shm) and P2/P3 (tmpfs uses RAM)
+# seen: docs/sandbox.md section 2.2 write_outside (/dev/shm) and P2/P3 (tmpfs uses RAM)
 # task: matmul
 # expect: not-verified
 # side-effect: file:/dev/shm/assay-redteam-fill-0.bin

@@ -1,7 +1,7 @@
 # attack: sandbox-egress
 # variant: tcp-and-unix-socket-to-listener
 # weakness: a candidate with network access (or a reachable pathname socket) can fetch answers or exfiltrate data
-# seen: kernelguard RUNTIME_PACKAGE_INSTALL ("sandbox violation"); sandbox.md section 2.2 net_tcp and net_unix_path (P1: pathname sockets bypass network namespaces)
+# seen: kernelguard RUNTIME_PACKAGE_INSTALL ("sandbox violation"); docs/sandbox.md section 2.2 net_tcp and net_unix_path (P1: pathname sockets bypass network namespaces)
 # task: matmul
 # expect: crashed
 # side-effect: tcp-listener

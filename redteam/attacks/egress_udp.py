@@ -1,7 +1,7 @@
 # attack: sandbox-egress
 # variant: udp-datagram-to-listener
 # weakness: filters that cover TCP only (Landlock ABI 4-7 network rules) leave UDP open
-# seen: sandbox.md section 2.2 net_udp and P10 ("Landlock alone leaves UDP open")
+# seen: docs/sandbox.md section 2.2 net_udp and P10 ("Landlock alone leaves UDP open")
 # task: matmul
 # expect: crashed
 # side-effect: tcp-listener

@@ -1,7 +1,7 @@
 # attack: fake-result-emit
 # variant: output-flood-with-forged-records
 # weakness: a runner that keeps (or tails) the child's output can be flooded, and a tail parser takes the last forged record
-# seen: kernelbot examples/identity_py/cheat-fd.py (forged records); pygpubench exploits/submission_pipe_interpose.py; sandbox.md P7 (output handling)
+# seen: kernelbot examples/identity_py/cheat-fd.py (forged records); pygpubench exploits/submission_pipe_interpose.py; docs/sandbox.md P7 (output handling)
 # task: matmul
 # expect: incorrect
 # side-effect: none

@@ -1,7 +1,7 @@
 # attack: limit-evasion
 # variant: fork-bomb-500
 # weakness: without a process limit that binds root (pids cgroup, seccomp), a candidate can exhaust the host's process table
-# seen: sandbox.md section 2.2 fork_bomb and P4 ("root ignores RLIMIT_NPROC"); Sakana AI Scientist bloopers (ran itself endlessly, 3rd-party)
+# seen: docs/sandbox.md section 2.2 fork_bomb and P4 ("root ignores RLIMIT_NPROC"); Sakana AI Scientist bloopers (ran itself endlessly, 3rd-party)
 # task: matmul
 # expect: crashed
 # side-effect: process

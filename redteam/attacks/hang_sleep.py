@@ -1,7 +1,7 @@
 # attack: limit-evasion
 # variant: sleep-in-forward
 # weakness: a CPU-time limit (RLIMIT_CPU) does not stop a call that sleeps; only a wall-clock deadline does
-# seen: sandbox.md section 2.2 sleep_past
+# seen: docs/sandbox.md section 2.2 sleep_past
 # task: matmul
 # expect: timeout
 # side-effect: none

@@ -1,7 +1,7 @@
 # attack: limit-evasion
 # variant: cpu-spin-in-forward
 # weakness: without a wall-clock deadline enforced from outside, a spinning call holds the evaluator (and a core) forever
-# seen: sandbox.md section 2.2 cpu_spin; exploits.md limit-evasion
+# seen: docs/sandbox.md section 2.2 cpu_spin; docs/exploits.md limit-evasion
 # task: matmul
 # expect: not-verified
 # side-effect: none

@@ -1,7 +1,7 @@
 # attack: kill-parent
 # variant: kill-minus-one
 # weakness: kill(-1, SIGKILL) signals every process the caller may signal; as root outside a pid namespace that is the whole machine
-# seen: sandbox.md section 2.2 kill_parent; kill(2) ("If pid equals -1, sig is sent to every process ... except process 1")
+# seen: docs/sandbox.md section 2.2 kill_parent; kill(2) ("If pid equals -1, sig is sent to every process ... except process 1")
 # task: matmul
 # expect: crashed
 # side-effect: none

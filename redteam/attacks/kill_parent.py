@@ -1,7 +1,7 @@
 # attack: kill-parent
 # variant: sigkill-getppid
 # weakness: a candidate that can signal its parent kills the evaluator (or the zygote) and may leave a half-written result behind
-# seen: sandbox.md section 2.2 kill_parent (SIGUSR1 counted by the parent)
+# seen: docs/sandbox.md section 2.2 kill_parent (SIGUSR1 counted by the parent)
 # task: matmul
 # expect: crashed
 # side-effect: none

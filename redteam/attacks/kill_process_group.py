@@ -1,7 +1,7 @@
 # attack: kill-parent
 # variant: killpg-own-and-parent-group
 # weakness: a sandbox that shares the evaluator's process group lets killpg() take the evaluator down with the candidate
-# seen: sandbox.md section 2.2 kill_parent and P7 (process groups and setsid)
+# seen: docs/sandbox.md section 2.2 kill_parent and P7 (process groups and setsid)
 # task: matmul
 # expect: crashed
 # side-effect: none

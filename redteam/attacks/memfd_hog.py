@@ -1,7 +1,7 @@
 # attack: limit-evasion
 # variant: memfd-page-cache-hog
 # weakness: memfd pages live in the page cache, outside RLIMIT_AS and RLIMIT_DATA, so only a cgroup (or a seccomp ban on memfd_create) bounds them
-# seen: sandbox.md section 2.2 memfd_hog and P3 ("memfd page cache is not in RLIMIT_AS")
+# seen: docs/sandbox.md section 2.2 memfd_hog and P3 ("memfd page cache is not in RLIMIT_AS")
 # task: matmul
 # expect: not-verified
 # side-effect: none

@@ -1,7 +1,7 @@
 # attack: limit-evasion
 # variant: alloc-and-touch-30g
 # weakness: without a memory limit (cgroup or RLIMIT_AS) a candidate can drive the host into swap or the OOM killer
-# seen: sandbox.md section 2.2 alloc_30g; exploits.md limit-evasion (no OS quotas)
+# seen: docs/sandbox.md section 2.2 alloc_30g; docs/exploits.md limit-evasion (no OS quotas)
 # task: matmul
 # expect: not-verified
 # side-effect: none

@@ -1,7 +1,7 @@
 # attack: proc-mem-parent
 # variant: proc-pid-mem-and-maps
 # weakness: /proc/<pid>/mem, maps and environ of other processes are readable where ptrace is merely filtered (seccomp does not cover /proc)
-# seen: pygpubench exploits/submission_proc_mem_bypass.py; sandbox.md section 2.2 proc_mem_parent and P9 ("denying ptrace with seccomp does not protect /proc/<pid>/mem")
+# seen: pygpubench exploits/submission_proc_mem_bypass.py; docs/sandbox.md section 2.2 proc_mem_parent and P9 ("denying ptrace with seccomp does not protect /proc/<pid>/mem")
 # task: matmul
 # expect: crashed
 # side-effect: secret

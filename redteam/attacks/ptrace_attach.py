@@ -1,7 +1,7 @@
 # attack: ptrace-parent
 # variant: attach-and-peek-environment
 # weakness: a candidate allowed to ptrace its parent or siblings can read (and write) their memory: secrets, expected outputs, timers
-# seen: pygpubench exploits/submission_ptrace.py (ptrace POKETEXT from a forked child); sandbox.md section 2.2 ptrace_parent
+# seen: pygpubench exploits/submission_ptrace.py (ptrace POKETEXT from a forked child); docs/sandbox.md section 2.2 ptrace_parent
 # task: matmul
 # expect: crashed
 # side-effect: secret

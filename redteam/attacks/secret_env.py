@@ -1,7 +1,7 @@
 # attack: read-secret
 # variant: environ-and-proc-environ
 # weakness: secrets in the evaluator's environment leak to a candidate through an inherited environment or /proc/<pid>/environ
-# seen: kernelbot examples/identity_py/cheat-rng.py (reads POPCORN_SEED from the environment); sandbox.md section 2.2 proc_mem_parent and P6/P9
+# seen: kernelbot examples/identity_py/cheat-rng.py (reads POPCORN_SEED from the environment); docs/sandbox.md section 2.2 proc_mem_parent and P6/P9
 # task: matmul
 # expect: crashed
 # side-effect: secret

@@ -1,7 +1,7 @@
 # attack: read-secret
 # variant: ctypes-scan-of-own-memory
 # weakness: clearing os.environ does not erase the environment block on the stack or copies in inherited heap pages; a forked candidate can read its own memory
-# seen: pygpubench exploits/submission_heap_sig_scan.py and submission_stack_sig_scan.py (recover a secret by scanning memory); sandbox.md P12
+# seen: pygpubench exploits/submission_heap_sig_scan.py and submission_stack_sig_scan.py (recover a secret by scanning memory); docs/sandbox.md P12
 # task: matmul
 # expect: crashed
 # side-effect: secret

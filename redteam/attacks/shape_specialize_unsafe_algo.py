@@ -1,7 +1,7 @@
 # attack: shape-specialize
 # variant: unsafe-algorithm-for-benchmark-shape
 # weakness: a fast algorithm that is only valid for the public fixture's shape and data family (no max subtraction) passes a test that never leaves it
-# seen: kernelguard BENCHMARK_UNSAFE_ALGO_DISPATCH / INPUT_STRUCTURE_TRUNCATION_DISPATCH; exploits.md precision-downgrade ("dropping max-subtraction in softmax")
+# seen: kernelguard BENCHMARK_UNSAFE_ALGO_DISPATCH / INPUT_STRUCTURE_TRUNCATION_DISPATCH; docs/exploits.md precision-downgrade ("dropping max-subtraction in softmax")
 # task: softmax
 # expect: incorrect
 # side-effect: none

@@ -1,7 +1,7 @@
 # attack: signal-stop
 # variant: sigstop-parent-and-group
 # weakness: a stopped evaluator cannot enforce its own deadlines; the candidate decides when (or whether) it resumes
-# seen: sandbox.md section 2.2 kill_parent (signals reach the evaluator); inferred for SIGSTOP
+# seen: docs/sandbox.md section 2.2 kill_parent (signals reach the evaluator); inferred for SIGSTOP
 # task: matmul
 # expect: crashed
 # side-effect: none

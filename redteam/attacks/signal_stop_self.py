@@ -1,7 +1,7 @@
 # attack: signal-stop
 # variant: sigstop-self
 # weakness: an evaluator that waits on a reply with no deadline hangs forever on a stopped child
-# seen: sandbox.md P7 (an orphan hangs communicate()); inferred for SIGSTOP
+# seen: docs/sandbox.md P7 (an orphan hangs communicate()); inferred for SIGSTOP
 # task: matmul
 # expect: not-verified
 # side-effect: none

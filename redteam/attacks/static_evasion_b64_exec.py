@@ -1,7 +1,7 @@
 # attack: static-evasion
 # variant: exec-base64-zlib-timer-patch
 # weakness: static filters that grep for timer patches, exec or ctypes miss a compressed, encoded payload
-# seen: kernelguard OBFUSCATED_EXEC and tests/test_aliased_timer_and_frame_arg_mutation.py; exploits.md static-evasion
+# seen: kernelguard OBFUSCATED_EXEC and tests/test_aliased_timer_and_frame_arg_mutation.py; docs/exploits.md static-evasion
 # task: matmul
 # expect: not-verified
 # side-effect: none

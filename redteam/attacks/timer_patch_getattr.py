@@ -1,7 +1,7 @@
 # attack: timer-patch-py
 # variant: getattr-assembled-names
 # weakness: static filters look for "time.perf_counter =" while getattr/setattr with assembled strings reaches the same clock
-# seen: kernelguard tests/test_aliased_timer_and_frame_arg_mutation.py (aliased getattr timer patch); exploits.md timer-patch-py ("getattr with assembled strings")
+# seen: kernelguard tests/test_aliased_timer_and_frame_arg_mutation.py (aliased getattr timer patch); docs/exploits.md timer-patch-py ("getattr with assembled strings")
 # task: matmul
 # expect: not-verified
 # side-effect: none

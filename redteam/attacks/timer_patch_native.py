@@ -1,7 +1,7 @@
 # attack: timer-patch-native
 # variant: libc-clock-gettime-trampoline
 # weakness: in-process timing trusts libc's clock_gettime, and ctypes plus mprotect let candidate code rewrite it
-# seen: pygpubench exploits/submission_function_detour.py and submission_got_patch.py (cudaEventElapsedTime); exploits.md timer-patch-native ("libc/vDSO clock functions could be patched the same way")
+# seen: pygpubench exploits/submission_function_detour.py and submission_got_patch.py (cudaEventElapsedTime); docs/exploits.md timer-patch-native ("libc/vDSO clock functions could be patched the same way")
 # task: matmul
 # expect: not-verified
 # side-effect: none

@@ -1,7 +1,7 @@
 # attack: edit-tests-or-env
 # variant: write-outside-scratch
 # weakness: without a read-only view of the system, a candidate leaves files in shared places (/tmp, /dev/shm, $HOME, the repository)
-# seen: sandbox.md section 2.2 write_outside; anthropics/original_performance_takehome Readme.md (edits outside the solution)
+# seen: docs/sandbox.md section 2.2 write_outside; anthropics/original_performance_takehome Readme.md (edits outside the solution)
 # task: matmul
 # expect: crashed
 # side-effect: file:/tmp/assay-redteam-outside.marker, file:/var/tmp/assay-redteam-outside.marker, file:/dev/shm/assay-redteam-outside.marker, file:{home}/assay-redteam-outside.marker, file:{repo}/assay-redteam-outside.marker

@@ -1,6 +1,6 @@
 """Static scan of a candidate's source: telemetry for a person, never a line of defence on its own.
 
-Every finding here can be evaded (exploits.md `static-evasion`); enforcement comes from the sandbox and the
+Every finding here can be evaded (docs/exploits.md `static-evasion`); enforcement comes from the sandbox and the
 runtime checks. The scan says where to look when a verdict is surprising.
 """
 

@@ -1,4 +1,4 @@
-"""`assay eval TASK CANDIDATE`: one verdict, readable or as the machine interface of DESIGN.md section 1."""
+"""`assay eval TASK CANDIDATE`: one verdict, readable or as the machine interface of docs/design.md section 1."""
 
 from __future__ import annotations
 

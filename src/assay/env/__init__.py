@@ -3,7 +3,7 @@
 `init_environment` makes the workspace (starting solution, instructions, the public task, a `score` entry
 point) and a state directory outside it (the scorer's copy of the task, the reference solution, baselines,
 the log). `serve` runs the scorer on a unix socket; `Scorer` is what it runs. Scores are normalized as in
-DESIGN.md section 6; `summarize` computes best-of-k over runs exactly, over combinations.
+docs/design.md section 6; `summarize` computes best-of-k over runs exactly, over combinations.
 """
 
 from assay.env._plots import plot_run, plot_summary

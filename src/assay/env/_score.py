@@ -1,4 +1,4 @@
-"""Normalized scores (DESIGN.md section 6) and best-of-k over runs (METR's RE-Bench)."""
+"""Normalized scores (docs/design.md section 6) and best-of-k over runs (METR's RE-Bench)."""
 
 from __future__ import annotations
 

@@ -70,7 +70,7 @@ class ScorerSettings(BaseModel):
 
 
 class Baselines(BaseModel):
-    """y_s and y_r of DESIGN.md section 6: the log speedups of the starting and the reference solution."""
+    """y_s and y_r of docs/design.md section 6: the log speedups of the starting and the reference solution."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     start: float

@@ -12,7 +12,7 @@ from assay.sandbox import Limits
 class EvalConfig:
     """Options of one evaluation.
 
-    The timing defaults follow measurement.md: interleaved rounds in random, pairwise balanced order, one
+    The timing defaults follow docs/measurement.md: interleaved rounds in random, pairwise balanced order, one
     thread, samples of at least 1 ms, the speedup from the rounds' paired log-ratios with a bootstrap interval
     (`assay.timing`). The stopping rule adds rounds, looking after every pair, until the interval's half-width
     is under `target_halfwidth` (or `max_rounds` or `timing_budget_s` is reached). The per-round log-ratio sd

@@ -1,4 +1,4 @@
-"""The result of one evaluation: what `assay eval --json` prints (DESIGN.md section 1; keep it stable).
+"""The result of one evaluation: what `assay eval --json` prints (docs/design.md section 1; keep it stable).
 
 Field order is the JSON's key order: new fields go at the end, existing ones never move or change type.
 """
@@ -133,7 +133,7 @@ class EvalResult(BaseModel):
 class EvalError(BaseModel):
     """What `--json` prints, and a bench results file keeps, when an evaluation could not run at all.
 
-    It has the fields of `EvalResult` that a reader of DESIGN.md section 1 indexes, with `verdict` null, so
+    It has the fields of `EvalResult` that a reader of docs/design.md section 1 indexes, with `verdict` null, so
     that one JSON object always comes out and a reader can tell "no verdict" from any verdict.
     """
 

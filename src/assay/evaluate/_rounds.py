@@ -195,7 +195,7 @@ class Rounds:
         """Run a block one call at a time: each call's inputs reach the worker's channel only when it starts.
 
         A block handed over whole would put the later calls' inputs within the candidate's reach during the
-        first call, and one batched pass over them would pass for several fast calls (exploits.md
+        first call, and one batched pass over them would pass for several fast calls (docs/exploits.md
         cross-call-batch). The CPU clock is read while the worker is frozen: everything it runs from the
         resume to the freeze after its last reply counts (if it cannot be frozen, the wall time is its sample).
         """

@@ -44,7 +44,7 @@ def pinned_cpu(config: EvalConfig) -> int:
 
 
 def gpu_devices() -> list[str]:
-    """The NVIDIA device nodes a CUDA worker must open (sandbox.md 7)."""
+    """The NVIDIA device nodes a CUDA worker must open (docs/sandbox.md 7)."""
     nodes = [f"/dev/{n}" for n in os.listdir("/dev") if n.startswith("nvidia")] if os.path.isdir("/dev") else []
     return sorted(n for n in nodes if not os.path.isdir(n)) + (
         ["/dev/nvidia-caps"] if os.path.isdir("/dev/nvidia-caps") else []
@@ -154,7 +154,7 @@ class Session:
             self.init_inputs = reply["init_inputs"]
         self.ref.freeze()
         # The orchestrator joins the timing CPU: it sleeps while a call runs there, so the other CPU stays idle
-        # during timed calls (a busy sibling CPU slows a call by up to 2x, measurement.md), and its wake-ups
+        # during timed calls (a busy sibling CPU slows a call by up to 2x, docs/measurement.md), and its wake-ups
         # stay local. Measured on matmul_task (6 runs each): the interval's half-width fell from 1.37% to
         # 1.09% and the wall time from 4.25 to 3.76 s. The generator, on the other CPU, works while we check.
         with contextlib.suppress(OSError):

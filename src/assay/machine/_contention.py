@@ -1,6 +1,6 @@
 """Was the machine quiet while we measured? CPU time other processes took meanwhile.
 
-On a small machine a busy neighbour roughly doubles the time of a torch op (measurement.md 4.5): the two
+On a small machine a busy neighbour roughly doubles the time of a torch op (docs/measurement.md 4.5): the two
 vCPUs share a core. CPU-time samples leave out the time a worker waits for its CPU, but not that slowdown,
 and bursts of it do not cancel out over a few dozen rounds. Interleaving keeps the comparison fair on
 average, but the interval may no longer cover the error; the result then carries a warning, as pyperf warns

@@ -18,7 +18,7 @@ from typing import Literal
 
 from assay.errors import UserError
 
-# Rows of research/exploits.md, in table order.
+# Rows of docs/exploits.md, in table order.
 CATALOG_IDS = (
     "stale-output-mem", "partial-output", "answer-introspection", "expected-poison", "input-id-memo",
     "content-memo", "cross-call-batch", "side-stream", "thread-defer", "lazy-output", "eq-override",
@@ -28,7 +28,7 @@ CATALOG_IDS = (
     "copy-reference-artifact", "module-shadow", "limit-evasion", "sandbox-egress", "static-evasion",
     "impossible-score", "degenerate-task", "input-passthrough", "baseline-sabotage", "feedback-leak",
 )  # fmt: skip
-# Sandbox attacks of research/sandbox.md section 2.2 that no exploits.md row names.
+# Sandbox attacks of docs/sandbox.md section 2.2 that no docs/exploits.md row names.
 SANDBOX_IDS = ("read-secret", "ptrace-parent", "proc-mem-parent", "kill-parent", "signal-stop")
 # Attacks on assay's own mechanisms, written by reading its source: the estimator, the freeze of the side that
 # is not timed, the reference's clock, the output channel, the worker protocol, the terminal report.

@@ -1,7 +1,7 @@
 """Loopback listeners that egress attacks aim at; whatever reaches them is a sandbox breach.
 
-TCP 127.0.0.1:47001, UDP 127.0.0.1:47002 and the pathname socket /tmp/assay-redteam-listener.sock (research/
-sandbox.md P1: pathname sockets bypass network namespaces). Each answers "ack" so that an attack can tell it
+TCP 127.0.0.1:47001, UDP 127.0.0.1:47002 and the pathname socket /tmp/assay-redteam-listener.sock (docs/
+docs/sandbox.md P1: pathname sockets bypass network namespaces). Each answers "ack" so that an attack can tell it
 got through, and records what arrived.
 """
 

@@ -1,4 +1,4 @@
-"""OS sandbox for untrusted candidate code (research/sandbox.md; DESIGN.md section 4).
+"""OS sandbox for untrusted candidate code (docs/sandbox.md; docs/design.md section 4).
 
 A trusted worker calls ``enter()`` before importing the candidate, builds the candidate (it may
 still compile: fork and exec are allowed, writes only in scratch), then calls ``lockdown()``

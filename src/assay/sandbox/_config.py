@@ -1,4 +1,4 @@
-"""Configuration values and the isolation report (levels as in research/sandbox.md section 6.3)."""
+"""Configuration values and the isolation report (levels as in docs/sandbox.md section 6.3)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class SandboxConfig:
     cpu: int | None = None
     require: str | None = None
     # Device nodes opened read-write with ioctl (a GPU: /dev/nvidia*). With any, RLIMIT_AS is not set: the CUDA
-    # driver reserves huge virtual ranges and fails under it (sandbox.md 7); the cgroup limit still applies.
+    # driver reserves huge virtual ranges and fails under it (docs/sandbox.md 7); the cgroup limit still applies.
     devices: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:

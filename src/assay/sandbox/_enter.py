@@ -1,4 +1,4 @@
-"""``enter()`` and ``lockdown()``: the order of research/sandbox.md 6.1, strongest layer first,
+"""``enter()`` and ``lockdown()``: the order of docs/sandbox.md 6.1, strongest layer first,
 falling back and reporting instead of crashing unless the caller required a level.
 """
 

@@ -1,4 +1,4 @@
-"""Landlock through ctypes (research/sandbox.md 8.1).
+"""Landlock through ctypes (docs/sandbox.md 8.1).
 
 Our own binding because the PyPI ``landlock`` package only knows filesystem rights: it cannot
 deny TCP (ABI 4) or scope signals and abstract unix sockets (ABI 6), and both matter here (P15).

@@ -1,4 +1,4 @@
-"""Pure-Python namespaces (research/sandbox.md 8.3): no bwrap, no setuid helper.
+"""Pure-Python namespaces (docs/sandbox.md 8.3): no bwrap, no setuid helper.
 
 Root keeps uid 0 and skips the user namespace: the interpreter lives under /root/.pyenv, which
 no other uid may read (P13); Landlock and the capability drop do the confining instead (P5, P6).

@@ -1,4 +1,4 @@
-"""seccomp deny-lists (research/sandbox.md 8.2), built with pyseccomp.
+"""seccomp deny-lists (docs/sandbox.md 8.2), built with pyseccomp.
 
 A deny-list with a default of ALLOW, because torch's syscall set is large and changes between
 versions. Two stacked filters: ``build`` at ``enter()`` (compilers may fork and exec) and

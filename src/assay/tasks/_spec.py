@@ -1,4 +1,4 @@
-"""`task.toml`: the metadata a task folder may declare (DESIGN.md section 1)."""
+"""`task.toml`: the metadata a task folder may declare (docs/design.md section 1)."""
 
 from __future__ import annotations
 

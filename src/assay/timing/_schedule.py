@@ -1,6 +1,6 @@
 """The timing protocol as a state machine: rounds in, the next round (or the end) out.
 
-Phases, in order (measurement.md 4.2):
+Phases, in order (docs/measurement.md 4.2):
   extra      one single call per extra size of the task: a candidate specialised to the default shape fails
   calibrate  two single calls per side: the reference's call time
   warmup     blocks until each side has run `warmup_s` (lazy init, caches, allocator growth): checked, never timed
@@ -99,7 +99,7 @@ class Schedule:
             if self._warming():
                 return Step("warmup", self._calls_for(self.plan.warmup_s / 4, self._calibrated()), self._order())
             last = self.warmup[-1]
-            # The block size comes from warm calls: the first ones can be many times slower (measurement.md 4.2).
+            # The block size comes from warm calls: the first ones can be many times slower (docs/measurement.md 4.2).
             self.calls_per_sample = self._calls_for(self.plan.min_block_s, last.reference_call_s)
         return Step("measure", self.calls_per_sample, self._order())
 

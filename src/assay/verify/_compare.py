@@ -1,7 +1,7 @@
 """Element-by-element comparison of raw output bytes, done by trusted code in the orchestrator.
 
 Both sides arrive as bytes; the dtype and shape come from the reference. Nothing from the candidate is ever
-called: no `==`, no `allclose` on its objects (exploits.md `eq-override`, `checker-lib-patch`).
+called: no `==`, no `allclose` on its objects (docs/exploits.md `eq-override`, `checker-lib-patch`).
 """
 
 from __future__ import annotations

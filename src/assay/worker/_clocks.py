@@ -49,11 +49,11 @@ class CpuClock:
 class CudaClock:
     """CUDA events around the call, with L2 flushed before and the whole device synchronized after.
 
-    Written to the protocol of measurement.md 1.2 (Triton's do_bench, KernelBench): a 256 MiB buffer is
+    Written to the protocol of docs/measurement.md 1.2 (Triton's do_bench, KernelBench): a 256 MiB buffer is
     zeroed before each call so every call starts with a cold L2 (larger than any current GPU's L2), outside
     the event pair. `torch.cuda.synchronize()` waits for every stream before the end event is read, so work a
     candidate pushes onto a side stream is finished before the call counts as done; it shows up in the host
-    time but not in the events of the current stream, which the orchestrator compares (exploits.md
+    time but not in the events of the current stream, which the orchestrator compares (docs/exploits.md
     `side-stream`). Not yet run on a GPU here: no GPU was available where this was written.
     """
 

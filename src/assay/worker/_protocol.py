@@ -1,7 +1,7 @@
 """The wire format between the orchestrator and its workers.
 
 Imported on both sides of the trust boundary, so it holds no policy and imports neither torch nor numpy.
-Messages are length-prefixed JSON (never pickle: unpickling a worker's bytes would run its code, sandbox.md
+Messages are length-prefixed JSON (never pickle: unpickling a worker's bytes would run its code, docs/sandbox.md
 P12). Bulk data (inputs and outputs) moves as raw bytes through a memfd with `pread`/`pwrite` at offsets the
 orchestrator chooses; dtype and shape of what it reads back come from its own expectations.
 """

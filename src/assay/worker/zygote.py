@@ -1,7 +1,7 @@
 """The zygote: a clean, trusted process that imports torch once and forks workers on request.
 
 Why: a fresh `import torch` costs about 1.5 s here, a fork of a process that already imported it about 8 ms
-(measurement.md 4.6). Why not fork the orchestrator: it holds secrets (API keys in its environment, the input
+(docs/measurement.md 4.6). Why not fork the orchestrator: it holds secrets (API keys in its environment, the input
 seeds); the zygote is started with a scrubbed environment and never learns a seed, so a forked candidate
 inherits nothing worth stealing.
 
