@@ -1,0 +1,98 @@
+"""The transformations the offline proposer chooses among, as genes: a name, its options (the first is off),
+the rewrite that applies it, and words for descriptions. A genome maps gene names to chosen options.
+
+Graph rewrites apply in the order listed here (earlier rewrites create what later ones look for: folded
+weights become `F.linear`, which the oneDNN rewrite then fuses); compilation wraps the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assay.search._offline._ir import Graph
+from assay.search._offline._pass_attention import scale_on_query, scaled_dot_product
+from assay.search._offline._pass_conv import channels_last, fold_batch_norm, onednn_conv
+from assay.search._offline._pass_inplace import in_place
+from assay.search._offline._pass_linear import fold_into_weights, fuse_shared_input, onednn_linear
+from assay.search._offline._pass_pointwise import div_sqrt, max_to_amax, recognise_activations
+
+Rewrite = Callable[[Graph, str], list[str]]
+Genome = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Gene:
+    name: str
+    options: tuple[str, ...]  # options[0] is "off"; later options are riskier (repair steps back one)
+    rewrite: Rewrite | None  # None: not a graph rewrite (compilation)
+    words: str
+    keywords: tuple[str, ...] = ()  # words in a crash message that point at this gene
+
+
+GENES: tuple[Gene, ...] = (
+    Gene("activations", ("off", "on"), recognise_activations, "written-out activations as fused functions"),
+    Gene("amax", ("off", "on"), max_to_amax, "max/min without indices"),
+    Gene("rsqrt", ("off", "on"), div_sqrt, "division by a square root as a multiply by rsqrt", ("rsqrt",)),
+    Gene("sdpa", ("off", "on"), scaled_dot_product, "written-out attention as scaled_dot_product_attention",
+         ("scaled_dot_product",)),
+    Gene("scale_q", ("off", "on"), scale_on_query, "attention scale applied to q instead of the scores"),
+    Gene("fuse_linears", ("off", "on"), fuse_shared_input, "linear layers sharing an input as one GEMM",
+         ("split", "view size", "reshape")),
+    Gene("fold_linear", ("off", "on"), fold_into_weights, "scales, offsets and centering folded into weights"),
+    Gene("fold_bn", ("off", "on"), fold_batch_norm, "batch norm folded into convolutions", ("_fold_bn",)),
+    Gene("channels_last", ("off", "on"), channels_last, "channels-last convolutions",
+         ("channels_last", "memory_format")),
+    Gene("onednn_linear", ("off", "on", "packed"), onednn_linear, "oneDNN matmuls with fused post-ops",
+         ("_linear_pointwise", "_reorder_linear_weight", "mkldnn")),
+    Gene("onednn_conv", ("off", "on"), onednn_conv, "oneDNN convolutions with fused post-ops",
+         ("_convolution_pointwise",)),
+    Gene("inplace", ("off", "on"), in_place, "in-place elementwise operations",
+         ("in-place", "inplace", "modified by an inplace", "more than one element of the written-to tensor")),
+    Gene("compile", ("off", "default", "freezing", "max-autotune", "max-autotune+freezing"), None,
+         "torch.compile (inductor), compiled and warmed up in the constructor",
+         ("dynamo", "inductor", "compile", "Recompil", "CppCompileError", "subprocess", "guard")),
+)
+BY_NAME = {g.name: g for g in GENES}
+
+
+def applicable(graph: Graph | None, has_shapes: bool) -> dict[str, tuple[str, ...]]:
+    """The genes this task offers, with the options that change its program."""
+    out: dict[str, tuple[str, ...]] = {}
+    for gene in GENES:
+        if gene.rewrite is None:
+            if has_shapes:
+                out[gene.name] = gene.options
+            continue
+        if graph is None:
+            continue
+        working = [opt for opt in gene.options[1:] if gene.rewrite(graph.copy(), opt)]
+        if working:
+            out[gene.name] = ("off", *working)
+    return out
+
+
+def normalize(genome: Genome, offered: dict[str, tuple[str, ...]]) -> Genome:
+    """Only offered genes and options; prepacked oneDNN weights are opaque to torch.compile, so compiled
+    programs use plain ones."""
+    out = {k: v for k, v in genome.items() if k in offered and v in offered[k] and v != "off"}
+    if out.get("compile") and out.get("onednn_linear") == "packed":
+        out["onednn_linear"] = "on"
+    return out
+
+
+def compile_settings(option: str) -> tuple[str | None, bool]:
+    """(mode, freezing) for a compile option; mode None: not compiled."""
+    if option == "off":
+        return None, False
+    mode = "max-autotune-no-cudagraphs" if option.startswith("max-autotune") else "default"
+    return mode, option.endswith("freezing")
+
+
+def describe(genome: Genome) -> str:
+    parts = [f"{BY_NAME[name].words} ({option})" if option != "on" else BY_NAME[name].words
+             for name, option in sorted(genome.items(), key=lambda kv: _ORDER[kv[0]])]
+    return "; ".join(parts) if parts else "no transformation"
+
+
+_ORDER = {g.name: i for i, g in enumerate(GENES)}
