@@ -5,7 +5,8 @@ For each task (or those whose name contains one of the filters): translate, then
 small best-first search, each one evaluation: repair the last child if it crashed or was incorrect (twice at
 most), crossover of the two best verified candidates every third step, otherwise evolve the best verified
 candidate (a random other verified one a quarter of the time). Proposals already evaluated are skipped (the
-next seed is asked for). One line per task: the translation's speedup, the best verified candidate's
+next seed is asked for; every evaluated candidate is passed as an inspiration, which the offline proposer
+reads as programs to avoid). One line per task: the translation's speedup, the best verified candidate's
 speedup and interval, evaluations and minutes, and what the best applies.
 
     .venv/bin/python bench/offline_proposer.py [FILTER ...] [--steps 8] [--minutes 6] [--seed 0]
@@ -25,6 +26,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from assay.evaluate import EvalConfig, EvalResult, Evaluator
 from assay.search import Parent, ProposalRequest, Stage
@@ -55,14 +57,14 @@ def _step_stage(step: int, pool: list[Entry], last: Entry | None, repairs: int) 
     return "evolve"
 
 
-def search(task: Task, evaluator: Evaluator, proposer: OfflineProposer, args: argparse.Namespace) -> dict:
+def search(task: Task, evaluator: Evaluator, proposer: OfflineProposer, args: argparse.Namespace) -> dict[str, Any]:
     started = time.monotonic()
     rng = random.Random(args.seed)
     seen: set[str] = set()
     pool: list[Entry] = []
 
     def evaluate(source: str, description: str) -> Entry:
-        seen.add(hashlib.sha256(source.encode()).hexdigest())
+        seen.add(_program(source))
         result = evaluator.evaluate(task, source, EvalConfig(), name=f"{task.name}#{len(pool)}")
         entry = Entry(len(pool), source, description, result)
         pool.append(entry)
@@ -83,6 +85,7 @@ def search(task: Task, evaluator: Evaluator, proposer: OfflineProposer, args: ar
             break
         stage = _step_stage(step, pool, last, repairs)
         verified = sorted((e for e in pool if e.result.ok), key=lambda e: -e.low)
+        parents: tuple[Parent, ...]
         if stage == "repair" and last is not None:
             parents = (Parent(last.id, last.source, last.result),)
         elif stage == "crossover":
@@ -93,10 +96,12 @@ def search(task: Task, evaluator: Evaluator, proposer: OfflineProposer, args: ar
         for _ in range(20):  # a proposal already evaluated is skipped: ask with the next seed
             seed += 1
             attempt = repairs if stage == "repair" else 0
-            proposal = proposer.propose(
-                ProposalRequest(task=task, stage=stage, parents=parents, attempt=attempt, seed=seed)
+            others = tuple(Parent(e.id, e.source, e.result) for e in pool)
+            request = ProposalRequest(
+                task=task, stage=stage, parents=parents, inspirations=others, attempt=attempt, seed=seed
             )
-            if proposal.source and hashlib.sha256(proposal.source.encode()).hexdigest() not in seen:
+            proposal = proposer.propose(request)
+            if proposal.source and _program(proposal.source) not in seen:
                 break
         else:
             last = None
@@ -117,13 +122,18 @@ def search(task: Task, evaluator: Evaluator, proposer: OfflineProposer, args: ar
     }
 
 
+def _program(source: str) -> str:
+    """The program without its first line (the header also records the stage and the last change)."""
+    return hashlib.sha256(source.split("\n", 1)[-1].encode()).hexdigest()
+
+
 def _speed(result: EvalResult) -> str:
     if not result.ok or result.speedup is None or not result.speedup_ci:
         return result.message[:160].replace("\n", " ")
     return f"{result.speedup:.3f}x [{result.speedup_ci[0]:.3f}, {result.speedup_ci[1]:.3f}]"
 
 
-def _row(r: dict, markdown: bool) -> str:
+def _row(r: dict[str, Any], markdown: bool) -> str:
     start = f"{r['start']:.3f}x" if r["start"] else r["start_verdict"]
     best = f"{r['best']:.3f}x" if r["best"] else "-"
     ci = f"[{r['best_ci'][0]:.3f}, {r['best_ci'][1]:.3f}]" if r["best_ci"] else "-"

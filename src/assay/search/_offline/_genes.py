@@ -28,32 +28,90 @@ class Gene:
     rewrite: Rewrite | None  # None: not a graph rewrite (compilation)
     words: str
     keywords: tuple[str, ...] = ()  # words in a crash message that point at this gene
+    # How often evolve tries turning it on, relative to the others: the rewrites that remove whole passes
+    # over memory (attention, activations, max without indices, folded batch norm) were worth most here.
+    prior: float = 1.0
 
 
 GENES: tuple[Gene, ...] = (
-    Gene("activations", ("off", "on"), recognise_activations, "written-out activations as fused functions"),
-    Gene("amax", ("off", "on"), max_to_amax, "max/min without indices"),
-    Gene("rsqrt", ("off", "on"), div_sqrt, "division by a square root as a multiply by rsqrt", ("rsqrt",)),
-    Gene("sdpa", ("off", "on"), scaled_dot_product, "written-out attention as scaled_dot_product_attention",
-         ("scaled_dot_product",)),
-    Gene("scale_q", ("off", "on"), scale_on_query, "attention scale applied to q instead of the scores"),
-    Gene("fuse_linears", ("off", "on"), fuse_shared_input, "linear layers sharing an input as one GEMM",
-         ("split", "view size", "reshape")),
-    Gene("fold_linear", ("off", "on"), fold_into_weights, "scales, offsets and centering folded into weights"),
-    Gene("fold_bn", ("off", "on"), fold_batch_norm, "batch norm folded into convolutions", ("_fold_bn",)),
-    Gene("channels_last", ("off", "on"), channels_last, "channels-last convolutions",
-         ("channels_last", "memory_format")),
-    Gene("onednn_linear", ("off", "on", "packed"), onednn_linear, "oneDNN matmuls with fused post-ops",
-         ("_linear_pointwise", "_reorder_linear_weight", "mkldnn")),
-    Gene("onednn_conv", ("off", "on"), onednn_conv, "oneDNN convolutions with fused post-ops",
-         ("_convolution_pointwise",)),
-    Gene("inplace", ("off", "on"), in_place, "in-place elementwise operations",
-         ("in-place", "inplace", "modified by an inplace", "more than one element of the written-to tensor")),
-    Gene("compile", ("off", "default", "freezing", "max-autotune", "max-autotune+freezing"), None,
-         "torch.compile (inductor), compiled and warmed up in the constructor",
-         ("dynamo", "inductor", "compile", "Recompil", "CppCompileError", "subprocess", "guard")),
+    Gene("activations", ("off", "on"), recognise_activations, "written-out activations as fused functions", prior=5),
+    Gene("amax", ("off", "on"), max_to_amax, "max/min without indices", prior=5),
+    Gene("rsqrt", ("off", "on"), div_sqrt, "division by a square root as a multiply by rsqrt", ("rsqrt",), prior=1),
+    Gene(
+        "sdpa",
+        ("off", "on"),
+        scaled_dot_product,
+        "written-out attention as scaled_dot_product_attention",
+        ("scaled_dot_product",),
+        prior=6,
+    ),
+    Gene("scale_q", ("off", "on"), scale_on_query, "attention scale applied to q instead of the scores", prior=1),
+    Gene(
+        "fuse_linears",
+        ("off", "on"),
+        fuse_shared_input,
+        "linear layers sharing an input as one GEMM",
+        ("split", "view size", "reshape"),
+        prior=3,
+    ),
+    Gene("fold_linear", ("off", "on"), fold_into_weights, "scales, offsets and centering folded into weights", prior=3),
+    Gene("fold_bn", ("off", "on"), fold_batch_norm, "batch norm folded into convolutions", ("_fold_bn",), prior=4),
+    Gene(
+        "channels_last",
+        ("off", "on"),
+        channels_last,
+        "channels-last convolutions",
+        ("channels_last", "memory_format"),
+        prior=2,
+    ),
+    Gene(
+        "onednn_linear",
+        ("off", "on", "packed"),
+        onednn_linear,
+        "oneDNN matmuls with fused post-ops",
+        ("_linear_pointwise", "_reorder_linear_weight", "mkldnn"),
+        prior=2,
+    ),
+    Gene(
+        "onednn_conv",
+        ("off", "on"),
+        onednn_conv,
+        "oneDNN convolutions with fused post-ops",
+        ("_convolution_pointwise",),
+        prior=2,
+    ),
+    Gene(
+        "inplace",
+        ("off", "on"),
+        in_place,
+        "in-place elementwise operations",
+        ("in-place", "inplace", "modified by an inplace", "more than one element of the written-to tensor"),
+        prior=2,
+    ),
+    Gene(
+        "compile",
+        ("off", "default", "freezing", "max-autotune", "max-autotune+freezing"),
+        None,
+        "torch.compile (inductor), compiled and warmed up in the constructor",
+        ("dynamo", "inductor", "compile", "Recompil", "CppCompileError", "subprocess", "guard"),
+        prior=4,
+    ),
 )
 BY_NAME = {g.name: g for g in GENES}
+# Within compile: freezing (weights as constants: folded batch norm, prepacked oneDNN weights) paid most.
+OPTION_WEIGHTS = {"compile": {"freezing": 3.0, "default": 2.0, "max-autotune": 1.0, "max-autotune+freezing": 1.0}}
+
+
+def weight(name: str, current: str, option: str) -> float:
+    """How likely evolve is to move gene `name` from `current` to `option`."""
+    w = OPTION_WEIGHTS.get(name, {}).get(option, 1.0)
+    if current == "off":
+        return BY_NAME[name].prior * w
+    return 0.5 if option == "off" else 0.7 * w
+
+
+def key(genome: Genome) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(genome.items()) if v != "off")
 
 
 def applicable(graph: Graph | None, has_shapes: bool) -> dict[str, tuple[str, ...]]:
@@ -90,8 +148,10 @@ def compile_settings(option: str) -> tuple[str | None, bool]:
 
 
 def describe(genome: Genome) -> str:
-    parts = [f"{BY_NAME[name].words} ({option})" if option != "on" else BY_NAME[name].words
-             for name, option in sorted(genome.items(), key=lambda kv: _ORDER[kv[0]])]
+    parts = [
+        f"{BY_NAME[name].words} ({option})" if option != "on" else BY_NAME[name].words
+        for name, option in sorted(genome.items(), key=lambda kv: _ORDER[kv[0]])
+    ]
     return "; ".join(parts) if parts else "no transformation"
 
 

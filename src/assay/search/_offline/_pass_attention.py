@@ -88,7 +88,9 @@ def _scale(graph: Graph, s: _Scores) -> tuple[bool, float | None]:
     if not values or not heads or any(v == 0 for v in values):
         return False, None
     scales = [1.0 / v if s.divisor is not None else v for v in values]
-    if len(scales) == len(heads) and all(math.isclose(sc, 1 / math.sqrt(h), rel_tol=1e-9) for sc, h in zip(scales, heads, strict=True)):
+    if len(scales) == len(heads) and all(
+        math.isclose(sc, 1 / math.sqrt(h), rel_tol=1e-9) for sc, h in zip(scales, heads, strict=True)
+    ):
         return True, None
     if is_scalar(value):
         return True, scales[0]
@@ -139,7 +141,9 @@ def scaled_dot_product(graph: Graph, option: str) -> list[str]:
         kwargs: dict[str, Any] = {"is_causal": True} if causal else {}
         if scale is not None:
             kwargs["scale"] = scale
-        become(out, "call_function", "torch.nn.functional.scaled_dot_product_attention", s.q, s.k, out.args[1], **kwargs)
+        become(
+            out, "call_function", "torch.nn.functional.scaled_dot_product_attention", s.q, s.k, out.args[1], **kwargs
+        )
         found.append("causal attention" if causal else "attention")
     graph.erase_dead()
     return found
@@ -166,14 +170,21 @@ def scale_on_query(graph: Graph, option: str) -> list[str]:
         if q_node is None or not q_node.meta.tensor or q_node.meta.shape[-1] >= node.meta.shape[-1]:
             continue
         if s.divisor is not None:
-            factor: Any = 1.0 / s.divisor if is_scalar(s.divisor) else new_node(
-                graph, node.name, "inv_scale", "call_function", "operator.truediv", 1.0, s.divisor
+            factor: Any = (
+                1.0 / s.divisor
+                if is_scalar(s.divisor)
+                else new_node(graph, node.name, "inv_scale", "call_function", "operator.truediv", 1.0, s.divisor)
             )
         else:
             factor = s.factor
         scaled_q = new_node(graph, node.name, "q_scaled", "call_function", "operator.mul", s.q, factor)
-        become(node, "call_function", s.matmul.target if s.matmul.op == "call_function" else "torch.matmul",
-               scaled_q, s.matmul.args[1])
+        become(
+            node,
+            "call_function",
+            s.matmul.target if s.matmul.op == "call_function" else "torch.matmul",
+            scaled_q,
+            s.matmul.args[1],
+        )
         found.append("scale on q")
     graph.erase_dead()
     return found

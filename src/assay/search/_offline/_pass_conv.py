@@ -43,17 +43,33 @@ def conv_of(graph: Graph, node: Node) -> _Conv | None:
         if info.get("padding_mode", "zeros") != "zeros" or info.get("transposed"):
             return None
         bias = path_expr("base", node.target + ".bias") if info.get("has_bias") else None
-        return _Conv(node, k, node.args[0], path_expr("base", node.target + ".weight"), bias,
-                     _spatial(info["stride"], n), _spatial(info["padding"], n), _spatial(info["dilation"], n),
-                     int(info["groups"]))
+        return _Conv(
+            node,
+            k,
+            node.args[0],
+            path_expr("base", node.target + ".weight"),
+            bias,
+            _spatial(info["stride"], n),
+            _spatial(info["padding"], n),
+            _spatial(info["dilation"], n),
+            int(info["groups"]),
+        )
     weight, bias_value = node.arg(1, "weight"), node.arg(2, "bias")
     w_code = _param_code(graph, weight)
     b_code = None if bias_value is None else _param_code(graph, bias_value)
     if w_code is None or (bias_value is not None and b_code is None):
         return None
-    return _Conv(node, k, node.args[0], w_code, b_code, _spatial(node.arg(3, "stride", 1), n),
-                 _spatial(node.arg(4, "padding", 0), n), _spatial(node.arg(5, "dilation", 1), n),
-                 int(node.arg(6, "groups", 1)))
+    return _Conv(
+        node,
+        k,
+        node.args[0],
+        w_code,
+        b_code,
+        _spatial(node.arg(3, "stride", 1), n),
+        _spatial(node.arg(4, "padding", 0), n),
+        _spatial(node.arg(5, "dilation", 1), n),
+        int(node.arg(6, "groups", 1)),
+    )
 
 
 def _inference_batch_norm(graph: Graph, node: Node) -> tuple[str, str, str | None, str | None, float] | None:
@@ -67,7 +83,12 @@ def _inference_batch_norm(graph: Graph, node: Node) -> tuple[str, str, str | Non
     gamma = None if codes[3] is None else _param_code(graph, codes[3])
     beta = None if codes[4] is None else _param_code(graph, codes[4])
     eps = node.arg(7, "eps", 1e-5)
-    if mean is None or var is None or (codes[3] is not None and gamma is None) or (codes[4] is not None and beta is None):
+    if (
+        mean is None
+        or var is None
+        or (codes[3] is not None and gamma is None)
+        or (codes[4] is not None and beta is None)
+    ):
         return None
     return (mean, var, gamma, beta, float(eps)) if isinstance(eps, int | float) else None
 
@@ -88,8 +109,18 @@ def fold_batch_norm(graph: Graph, option: str) -> list[str]:
         graph.helpers.add("_fold_bn")
         w = graph.add_buffer("k_w", f"{call}[0]")
         b = graph.add_buffer("k_b", f"{call}[1]")
-        become(users[0], "call_function", f"torch.nn.functional.{conv.kind}", conv.x, w, b, conv.stride,
-               conv.padding, conv.dilation, conv.groups)
+        become(
+            users[0],
+            "call_function",
+            f"torch.nn.functional.{conv.kind}",
+            conv.x,
+            w,
+            b,
+            conv.stride,
+            conv.padding,
+            conv.dilation,
+            conv.groups,
+        )
         users[0].meta = replace(users[0].meta, storage=graph.new_storage())
         found.append("batch norm folded into a convolution")
     graph.erase_dead()
@@ -127,12 +158,35 @@ def onednn_conv(graph: Graph, option: str) -> list[str]:
             last = after[0] if unary is not None else user
             # The out-of-place binary op takes "add" (not "sum") and None (not "none") for no activation.
             attr, scalars, algorithm = unary if unary is not None else (None, [], None)
-            become(last, "call_function", "torch.ops.mkldnn._convolution_pointwise.binary", conv.x, other, w, b,
-                   *geometry, "add", None, attr, scalars, algorithm)
+            become(
+                last,
+                "call_function",
+                "torch.ops.mkldnn._convolution_pointwise.binary",
+                conv.x,
+                other,
+                w,
+                b,
+                *geometry,
+                "add",
+                None,
+                attr,
+                scalars,
+                algorithm,
+            )
             found.append("convolution + residual add" + (f" + {attr}" if unary else "") + " as one oneDNN convolution")
         else:
-            become(node, "call_function", "torch.ops.mkldnn._convolution_pointwise", conv.x, w, b, *geometry,
-                   "none", [], "")
+            become(
+                node,
+                "call_function",
+                "torch.ops.mkldnn._convolution_pointwise",
+                conv.x,
+                w,
+                b,
+                *geometry,
+                "none",
+                [],
+                "",
+            )
             found.append("convolution as a oneDNN convolution")
     graph.erase_dead()
     return found
@@ -145,12 +199,23 @@ def channels_last(graph: Graph, option: str) -> list[str]:
         conv = conv_of(graph, node) if node in graph.nodes else None
         if conv is None or conv.kind != "conv2d" or len(graph.get(conv.x).meta.shape) != 4:  # type: ignore[union-attr]
             continue
-        x = new_node(graph, node.name, "x_cl", "call_method", "contiguous", conv.x,
-                     memory_format=Const("_torch.channels_last"))
+        x = new_node(
+            graph, node.name, "x_cl", "call_method", "contiguous", conv.x, memory_format=Const("_torch.channels_last")
+        )
         w = graph.add_buffer("k_w", f"{conv.weight}.contiguous(memory_format=_torch.channels_last)")
         _, b = _weight_ref(graph, conv)
-        become(node, "call_function", "torch.nn.functional.conv2d", x, w, b, conv.stride, conv.padding,
-               conv.dilation, conv.groups)
+        become(
+            node,
+            "call_function",
+            "torch.nn.functional.conv2d",
+            x,
+            w,
+            b,
+            conv.stride,
+            conv.padding,
+            conv.dilation,
+            conv.groups,
+        )
         found.append("convolution in channels-last layout")
     graph.erase_dead()
     return found

@@ -13,8 +13,16 @@ from typing import Any
 from assay.search._offline._ir import Graph, Node, Ref
 from assay.search._offline._match import become, kind
 
-_UNARY_METHOD = {"relu": "relu_", "sigmoid": "sigmoid_", "tanh": "tanh_", "exp": "exp_", "neg": "neg_",
-                 "sqrt": "sqrt_", "rsqrt": "rsqrt_", "erf": "erf_"}
+_UNARY_METHOD = {
+    "relu": "relu_",
+    "sigmoid": "sigmoid_",
+    "tanh": "tanh_",
+    "exp": "exp_",
+    "neg": "neg_",
+    "sqrt": "sqrt_",
+    "rsqrt": "rsqrt_",
+    "erf": "erf_",
+}
 _BINARY_METHOD = {"add": "add_", "sub": "sub_", "mul": "mul_", "div": "div_"}
 _COMMUTATIVE = ("add", "mul")
 

@@ -82,8 +82,17 @@ def fuse_shared_input(graph: Graph, option: str) -> list[str]:
         storage = graph.new_storage()
         shape = (*first.meta.shape[:-1], sum(outs))
         fused_meta = Meta(tensor=True, shape=shape, stride=_contiguous(shape), dtype="float32", storage=storage)
-        fused = new_node(graph, first.name, "fused_linear", "call_function", "torch.nn.functional.linear",
-                         members[0].x, w, b, meta=fused_meta)
+        fused = new_node(
+            graph,
+            first.name,
+            "fused_linear",
+            "call_function",
+            "torch.nn.functional.linear",
+            members[0].x,
+            w,
+            b,
+            meta=fused_meta,
+        )
         parts = new_node(graph, first.name, "parts", "call_method", "split", fused, outs, -1)
         for i, m in enumerate(members):
             become(m.node, "call_function", "operator.getitem", parts, i)
@@ -136,7 +145,7 @@ def fold_into_weights(graph: Graph, option: str) -> list[str]:
         if lin is None:
             continue
         w, b = lin.weight, lin.bias
-        cur, steps = node, []
+        cur, steps = node, list[str]()
         while True:
             users = graph.users(cur.name)
             step = _scalar_step(graph, users[0], cur.name) if len(users) == 1 else None
@@ -178,7 +187,9 @@ def _epilogue(graph: Graph, user: Node) -> tuple[str, list[float], str] | None:
         return simple[k], [], ""
     if k == "gelu" and len(user.args) == 1:
         approximate = info.get("approximate") if info else user.kwargs.get("approximate", "none")
-        return ("gelu", [], "tanh" if approximate == "tanh" else "none") if set(user.kwargs) <= {"approximate"} else None
+        return (
+            ("gelu", [], "tanh" if approximate == "tanh" else "none") if set(user.kwargs) <= {"approximate"} else None
+        )
     if k == "clamp":
         lo, hi = user.arg(1, "min"), user.arg(2, "max")
         if is_scalar(lo) and is_scalar(hi) and lo <= hi:

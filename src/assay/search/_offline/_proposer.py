@@ -13,12 +13,9 @@ import random
 from assay.errors import WorkerError, WorkerTimeout
 from assay.search._offline._analysis import Analysis, AnalysisCache
 from assay.search._offline._build import build
-from assay.search._offline._genes import BY_NAME, Genome, applicable, describe, normalize
+from assay.search._offline._genes import BY_NAME, Genome, applicable, describe, key, normalize, weight
 from assay.search._offline._render import read_header
 from assay.search._proposer import Parent, Proposal, ProposalRequest
-
-# Turning a transformation on is tried three times as often as changing or removing one.
-_ON_WEIGHT = 3.0
 
 
 def genome_of(parent: Parent) -> tuple[Genome, list[str]]:
@@ -56,13 +53,16 @@ class OfflineProposer:
             return Proposal(source=None, proposer=self.name, error=str(exc))
         rng = random.Random(f"{request.stage}:{request.seed}:{request.attempt}")
         parents = request.parents
+        avoid = {key(normalize(genome_of(p)[0], offered)) for p in (*parents, *request.inspirations)}
+        genome: Genome
+        changed: list[str]
         if request.stage == "translate" or not parents:
             genome, changed, why = {}, [], "translation of the task's Model, no transformation"
         elif request.stage == "evolve":
-            genome, changed, why = _evolve(genome_of(parents[0])[0], offered, rng)
+            genome, changed, why = _evolve(genome_of(parents[0])[0], offered, rng, avoid)
         elif request.stage == "crossover":
             other = genome_of(parents[1])[0] if len(parents) > 1 else {}
-            genome, changed, why = _crossover(genome_of(parents[0])[0], other, offered, rng)
+            genome, changed, why = _crossover(genome_of(parents[0])[0], other, offered, rng, avoid)
         else:
             genome, changed, why = _repair(parents[0], offered, request.attempt)
         genome = normalize(genome, offered)
@@ -71,33 +71,44 @@ class OfflineProposer:
         return Proposal(source=built.source, proposer=self.name, description=description)
 
 
-def _evolve(genome: Genome, offered: dict[str, tuple[str, ...]], rng: random.Random) -> tuple[Genome, list[str], str]:
+def _evolve(
+    genome: Genome, offered: dict[str, tuple[str, ...]], rng: random.Random, avoid: set[str]
+) -> tuple[Genome, list[str], str]:
+    """One change, drawn by weight; programs already known (the parents, the inspirations) are avoided
+    while something else is left."""
     genome = normalize(genome, offered)
-    names = sorted(offered)
-    if not names:
+    moves = []
+    for name in sorted(offered):
+        current = genome.get(name, "off")
+        for option in offered[name]:
+            if option != current:
+                child = normalize({**genome, name: option}, offered)
+                moves.append((weight(name, current, option), name, option, key(child) in avoid))
+    fresh = [m for m in moves if not m[3]] or moves
+    if not fresh:
         return genome, [], "nothing to change: the task offers no transformation"
-    weights = [(_ON_WEIGHT if genome.get(n, "off") == "off" else 1.0) for n in names]
-    name = rng.choices(names, weights)[0]
+    _, name, option, _ = rng.choices(fresh, [m[0] for m in fresh])[0]
     current = genome.get(name, "off")
-    choices = [o for o in offered[name] if o != current]
-    option = rng.choice(choices)
-    out = dict(genome)
-    out[name] = option
     verb = "turned on" if current == "off" else "turned off" if option == "off" else "switched"
-    return out, [name], f"{verb} {BY_NAME[name].words} ({name}={option})"
+    return {**genome, name: option}, [name], f"{verb} {BY_NAME[name].words} ({name}={option})"
 
 
 def _crossover(
-    a: Genome, b: Genome, offered: dict[str, tuple[str, ...]], rng: random.Random
+    a: Genome, b: Genome, offered: dict[str, tuple[str, ...]], rng: random.Random, avoid: set[str]
 ) -> tuple[Genome, list[str], str]:
-    """Every transformation either parent applied; where both chose different options, one at random."""
+    """Every transformation either parent applied; where both chose different options, one at random. When
+    that is a program already known (one parent's choices include the other's), one change more."""
     a, b = normalize(a, offered), normalize(b, offered)
     out: Genome = {}
     for name in sorted(set(a) | set(b)):
         options = sorted({o for o in (a.get(name), b.get(name)) if o})
         out[name] = options[0] if len(options) == 1 else rng.choice(options)
     changed = sorted(n for n in out if out.get(n) != a.get(n))
-    return out, changed, f"union of both parents' transformations ({len(changed)} taken from the second)"
+    why = f"union of both parents' transformations ({len(changed)} taken from the second)"
+    if key(normalize(out, offered)) in avoid | {key(a), key(b)}:
+        out, more, extra = _evolve(out, offered, rng, avoid | {key(a), key(b)})
+        changed, why = sorted(set(changed) | set(more)), f"{why}, already known, so also {extra}"
+    return out, changed, why
 
 
 def _culprit(parent: Parent, genome: Genome, last: list[str]) -> str | None:

@@ -104,7 +104,7 @@ def _traceable_factories(tracer: torch.fx.Tracer) -> Any:
 
 def _meta(value: Any, storages: dict[Any, int], index: int) -> dict[str, Any]:
     if isinstance(value, torch.Tensor):
-        ref = StorageWeakRef(value.untyped_storage())
+        ref = StorageWeakRef(value.untyped_storage())  # type: ignore[no-untyped-call]
         label = storages.setdefault(ref, index)
         return {
             "tensor": True,
