@@ -104,9 +104,10 @@ OPTION_WEIGHTS = {"compile": {"freezing": 3.0, "default": 2.0, "max-autotune": 1
 
 def weight(name: str, current: str, option: str) -> float:
     """How likely evolve is to move gene `name` from `current` to `option`."""
-    w = OPTION_WEIGHTS.get(name, {}).get(option, 1.0)
+    shares = OPTION_WEIGHTS.get(name, {})
+    w = shares.get(option, 1.0) / sum(shares.values()) if shares else 1.0 / (len(BY_NAME[name].options) - 1)
     if current == "off":
-        return BY_NAME[name].prior * w
+        return BY_NAME[name].prior * w  # a gene's options share its prior
     return 0.5 if option == "off" else 0.7 * w
 
 
