@@ -21,6 +21,7 @@ from typing import Any
 from assay.errors import WorkerError, WorkerTimeout
 from assay.evaluate._zygote import clean_environment
 from assay.search._offline._ir import Const, Graph, Meta, Node, Ref
+from assay.search._offline._pass_source import SourceForward
 from assay.tasks import Task
 
 _TIMEOUT_S = 180.0
@@ -34,6 +35,7 @@ class Analysis:
     input_shapes: tuple[tuple[Any, ...], ...]  # per size set: one {"shape", "dtype"} or {"scalar"} per input
     graph: Graph | None
     trace_error: str = ""
+    forward: SourceForward | None = None  # the forward's source, when the graph could not be traced
 
     def fresh_graph(self) -> Graph | None:
         return self.graph.copy() if self.graph is not None else None
@@ -86,7 +88,12 @@ def parse_analysis(task_source: str, answer: dict[str, Any]) -> Analysis:
         return Analysis(task_source, (), None, str(answer["error"]))
     shapes = tuple(tuple(s) for s in answer["input_shapes"])
     if not answer.get("traced"):
-        return Analysis(task_source, shapes, None, str(answer.get("trace_error", "")))
+        source = answer.get("forward_source")
+        forward = None
+        if isinstance(source, str) and shapes:
+            ndims = tuple(len(s["shape"]) if "shape" in s else None for s in shapes[0])
+            forward = SourceForward(source, dict(answer.get("modules", {})), ndims)
+        return Analysis(task_source, shapes, None, str(answer.get("trace_error", "")), forward)
     nodes = [
         Node(
             name=n["name"],

@@ -3,11 +3,13 @@ wrap it in the chosen compilation."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ast
+from dataclasses import dataclass, replace
 
 from assay.search._offline._analysis import Analysis
 from assay.search._offline._codegen import print_graph
 from assay.search._offline._genes import GENES, Genome, compile_settings
+from assay.search._offline._pass_source import FUNCTION
 from assay.search._offline._render import CompileChoice, render
 
 HEADER_VERSION = 1
@@ -21,12 +23,20 @@ class Built:
 
 def build(analysis: Analysis, genome: Genome, *, task: str, changed: list[str], stage: str) -> Built:
     graph = analysis.fresh_graph()
+    forward = analysis.forward
+    function: ast.FunctionDef | None = None
     applied: dict[str, list[str]] = {}
     for gene in GENES:
         option = genome.get(gene.name, "off")
         if option == "off":
             continue
-        if gene.rewrite is None:
+        if gene.source_rewrite is not None:
+            if forward is not None:
+                rewritten, applied[gene.name] = gene.source_rewrite(forward, option)
+                if rewritten is not None:
+                    function = rewritten
+                    forward = replace(forward, source=ast.unparse(rewritten).replace(FUNCTION, "forward", 1))
+        elif gene.rewrite is None:
             applied[gene.name] = [option]
         elif graph is not None:
             applied[gene.name] = gene.rewrite(graph, option)
@@ -44,6 +54,7 @@ def build(analysis: Analysis, genome: Genome, *, task: str, changed: list[str], 
         summary=_summary(analysis, applied),
         task_source=analysis.task_source,
         printed=print_graph(graph) if graph is not None else None,
+        function=ast.unparse(function) if function is not None else None,
         helpers=graph.helpers if graph is not None else set(),
         compile_choice=CompileChoice(mode=mode, freezing=freezing),
         input_shapes=analysis.input_shapes,

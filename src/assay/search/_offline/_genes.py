@@ -7,6 +7,7 @@ weights become `F.linear`, which the oneDNN rewrite then fuses); compilation wra
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,8 +17,10 @@ from assay.search._offline._pass_conv import channels_last, fold_batch_norm, one
 from assay.search._offline._pass_inplace import in_place
 from assay.search._offline._pass_linear import fold_into_weights, fuse_shared_input, onednn_linear
 from assay.search._offline._pass_pointwise import div_sqrt, max_to_amax, recognise_activations
+from assay.search._offline._pass_source import SourceForward, hoist_loop_linears
 
 Rewrite = Callable[[Graph, str], list[str]]
+SourceRewrite = Callable[[SourceForward, str], tuple[ast.FunctionDef | None, list[str]]]
 Genome = dict[str, str]
 
 
@@ -25,12 +28,13 @@ Genome = dict[str, str]
 class Gene:
     name: str
     options: tuple[str, ...]  # options[0] is "off"; later options are riskier (repair steps back one)
-    rewrite: Rewrite | None  # None: not a graph rewrite (compilation)
+    rewrite: Rewrite | None  # None: not a graph rewrite (compilation, or a rewrite of the forward's source)
     words: str
     keywords: tuple[str, ...] = ()  # words in a crash message that point at this gene
     # How often evolve tries turning it on, relative to the others: the rewrites that remove whole passes
     # over memory (attention, activations, max without indices, folded batch norm) were worth most here.
     prior: float = 1.0
+    source_rewrite: SourceRewrite | None = None  # for a forward that could not be traced
 
 
 GENES: tuple[Gene, ...] = (
@@ -89,6 +93,14 @@ GENES: tuple[Gene, ...] = (
         prior=2,
     ),
     Gene(
+        "hoist_linear",
+        ("off", "on"),
+        None,
+        "per-step linear layers hoisted out of Python loops as one GEMM",
+        prior=4,
+        source_rewrite=hoist_loop_linears,
+    ),
+    Gene(
         "compile",
         ("off", "default", "freezing", "max-autotune", "max-autotune+freezing"),
         None,
@@ -115,10 +127,16 @@ def key(genome: Genome) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(genome.items()) if v != "off")
 
 
-def applicable(graph: Graph | None, has_shapes: bool) -> dict[str, tuple[str, ...]]:
+def applicable(
+    graph: Graph | None, has_shapes: bool, forward: SourceForward | None = None
+) -> dict[str, tuple[str, ...]]:
     """The genes this task offers, with the options that change its program."""
     out: dict[str, tuple[str, ...]] = {}
     for gene in GENES:
+        if gene.source_rewrite is not None:
+            if graph is None and forward is not None and gene.source_rewrite(forward, "on")[1]:
+                out[gene.name] = gene.options
+            continue
         if gene.rewrite is None:
             if has_shapes:
                 out[gene.name] = gene.options

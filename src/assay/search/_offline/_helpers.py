@@ -18,9 +18,6 @@ def _fold_bn(weight, bias, mean, var, gamma, beta, eps):
     shape = [-1] + [1] * (weight.dim() - 1)
     return (weight * scale.reshape(shape)).contiguous(), shift.contiguous()
 ''',
-    "_mkldnn_ok": """
-_MKLDNN = bool(_torch.backends.mkldnn.is_available() and hasattr(_torch.ops.mkldnn, "_linear_pointwise"))
-""",
 }
 
 

@@ -43,7 +43,7 @@ class OfflineProposer:
         analysis = self._analyses.get(request.task)
         key = id(analysis)
         if key not in self._offered:
-            self._offered[key] = applicable(analysis.graph, bool(analysis.input_shapes))
+            self._offered[key] = applicable(analysis.graph, bool(analysis.input_shapes), analysis.forward)
         return analysis, self._offered[key]
 
     def propose(self, request: ProposalRequest) -> Proposal:

@@ -12,10 +12,12 @@ false with the reason, so that the proposer falls back to whole-module transform
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import json
 import math
 import os
 import sys
+import textwrap
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -153,6 +155,14 @@ def _input_shapes(module: Any, mode: FakeTensorMode, sizes: dict[str, int]) -> t
     return values, out
 
 
+def _forward_source(model: Any) -> str | None:
+    """The source of `Model.forward`, for source-level rewrites when the graph cannot be traced."""
+    try:
+        return textwrap.dedent(inspect.getsource(type(model).forward))
+    except (OSError, TypeError):
+        return None
+
+
 def analyse(task_file: Path, extra_sizes: list[dict[str, int]]) -> dict[str, Any]:
     spec = importlib.util.spec_from_file_location("assay_task", task_file)
     assert spec is not None and spec.loader is not None
@@ -182,6 +192,8 @@ def analyse(task_file: Path, extra_sizes: list[dict[str, int]]) -> dict[str, Any
         FakeTensorProp(gm, mode).propagate(*_input_shapes(module, mode, {})[0])
     except Exception as exc:  # any failure to trace is an answer: fall back to whole-module changes
         result["trace_error"] = f"{type(exc).__name__}: {exc}"[:500]
+        result["forward_source"] = _forward_source(model)
+        result["modules"] = {name: module_info(m) for name, m in model.named_modules() if name}
         return result
     storages: dict[Any, int] = {}
     nodes: list[dict[str, Any]] = []
