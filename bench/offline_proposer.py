@@ -9,7 +9,7 @@ next seed is asked for; every evaluated candidate is passed as an inspiration, w
 reads as programs to avoid). One line per task: the translation's speedup, the best verified candidate's
 speedup and interval, evaluations and minutes, and what the best applies.
 
-    .venv/bin/python bench/offline_proposer.py [FILTER ...] [--steps 8] [--minutes 6] [--seed 0]
+    .venv/bin/python bench/offline_proposer.py [FILTER ...] [--steps 7] [--minutes 7] [--seed 0]
         [--markdown] [--out results.jsonl] [--keep DIR]
 
 This search is deliberately small; the optimizer's loop (`assay optimize`) replaces it. Speedups move by a
@@ -146,8 +146,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("filters", nargs="*", help="task names containing any of these (default: all)")
     parser.add_argument("--suite", default=str(ROOT / "tasks"))
-    parser.add_argument("--steps", type=int, default=8, help="search steps after the translation")
-    parser.add_argument("--minutes", type=float, default=6.0, help="no new step after this many minutes")
+    parser.add_argument("--steps", type=int, default=7, help="search steps after the translation")
+    parser.add_argument("--minutes", type=float, default=7.0, help="no new step after this many minutes")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--out", help="append each task's result as a JSON line")
