@@ -40,6 +40,7 @@ def _task(name: str) -> Task:
 
 def _defines_modelnew(source: str | None) -> bool:
     assert source is not None
+    compile(source, "candidate.py", "exec")  # compiled, never run: catches what ast.parse lets through
     tree = ast.parse(source)
     return any(isinstance(node, ast.ClassDef) and node.name == "ModelNew" for node in tree.body)
 
@@ -103,6 +104,31 @@ def test_every_stage_yields_a_modelnew(proposer: OfflineProposer, name: str) -> 
     fixed = _ask(proposer, task, "repair", a, result=broken)
     assert _defines_modelnew(fixed.source)
     assert _genes(fixed) != _genes(a)
+
+
+def test_any_kernelbench_file(proposer: OfflineProposer, tmp_path: Path) -> None:
+    """A file with a docstring, `from __future__` and a helper: the future import must open the candidate."""
+    task_file = tmp_path / "gelu_scaled.py"
+    task_file.write_text(
+        '"""A KernelBench-style problem."""\n'
+        "from __future__ import annotations\n\n"
+        "import torch\nimport torch.nn as nn\n\n"
+        "def _act(x):\n    return x * torch.sigmoid(x)\n\n"
+        "class Model(nn.Module):\n"
+        "    def __init__(self, n: int):\n"
+        "        super(Model, self).__init__()\n"
+        "        self.fc = nn.Linear(n, n)\n"
+        "    def forward(self, x):\n"
+        "        return _act(self.fc(x)) * 2.0\n\n"
+        "def get_inputs():\n    return [torch.rand(8, 16)]\n\n"
+        "def get_init_inputs():\n    return [16]\n"
+    )
+    task = load_task(task_file)
+    first = _ask(proposer, task, "translate")
+    assert _defines_modelnew(first.source)
+    assert first.source is not None and first.source.index("from __future__") < first.source.index("import torch")
+    for seed in range(6):
+        assert _defines_modelnew(_ask(proposer, task, "evolve", first, seed=seed).source)
 
 
 def test_same_seed_same_program_different_seeds_explore() -> None:
