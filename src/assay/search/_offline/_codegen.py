@@ -141,6 +141,13 @@ def print_graph(graph: Graph) -> Printed:
         init.append("with _torch.no_grad():")
         for b in graph.buffers:
             init.append(f"    self.register_buffer({b.name!r}, {b.code}, persistent=False)")
+    # Each intermediate is released after its last use, as in the task's own expressions: a large temporary
+    # kept alive to the end costs memory and, for memory-bound code, fresh page faults on every call.
+    last_use: dict[str, str] = {}
+    for node in graph.nodes:
+        for ref in node.refs():
+            last_use[ref] = node.name
+    intermediates = {n.name for n in graph.nodes if n.op not in ("placeholder", "output")}
     body = [f"def forward({p.signature()}):"]
     for node in graph.nodes:
         if node.op == "placeholder":
@@ -151,4 +158,7 @@ def print_graph(graph: Graph) -> Printed:
             body.append(f"    return {p.value(node.args[0])}")
             continue
         body.append(f"    {p.names[node.name]} = {p.expr(node)}")
+        done = sorted({r for r in node.refs() if last_use.get(r) == node.name} & set(intermediates))
+        if done:
+            body.append("    del " + ", ".join(p.names[r] for r in done))
     return Printed(init, body)
