@@ -114,10 +114,18 @@ BY_NAME = {g.name: g for g in GENES}
 OPTION_WEIGHTS = {"compile": {"freezing": 3.0, "default": 2.0, "max-autotune": 1.0, "max-autotune+freezing": 1.0}}
 
 
-def weight(name: str, current: str, option: str) -> float:
-    """How likely evolve is to move gene `name` from `current` to `option`."""
+def weight(name: str, current: str, option: str, genome: Genome, offered: dict[str, tuple[str, ...]]) -> float:
+    """How likely evolve is to move gene `name` from `current` to `option` in `genome`.
+
+    Compilation is tried late: an evaluation of a compiled program costs 25-90 s of compiling against 3-6 s
+    for a rewritten one, and once a parent is compiled every child is. Its weight grows from 0.3 to 1 of its
+    prior as the task's rewrites are switched on."""
     shares = OPTION_WEIGHTS.get(name, {})
     w = shares.get(option, 1.0) / sum(shares.values()) if shares else 1.0 / (len(BY_NAME[name].options) - 1)
+    if name == "compile" and current == "off":
+        rewrites = [g for g in offered if g != "compile"]
+        if rewrites:
+            w *= 0.3 + 0.7 * sum(g in genome for g in rewrites) / len(rewrites)
     if current == "off":
         return BY_NAME[name].prior * w  # a gene's options share its prior
     return 0.5 if option == "off" else 0.7 * w

@@ -83,7 +83,7 @@ def _evolve(
         for option in offered[name]:
             if option != current:
                 child = normalize({**genome, name: option}, offered)
-                moves.append((weight(name, current, option), name, option, key(child) in avoid))
+                moves.append((weight(name, current, option, genome, offered), name, option, key(child) in avoid))
     fresh = [m for m in moves if not m[3]] or moves
     if not fresh:
         return genome, [], "nothing to change: the task offers no transformation"
