@@ -2,6 +2,7 @@
 
 from assay.search._config import Budget, EvalSettings, LLMSettings, SearchConfig
 from assay.search._database import Entry, ProgramDatabase
+from assay.search._offline import OfflineProposer
 from assay.search._optimize import BEST_FILE, Outcome, optimize, resume
 from assay.search._programs import Program, near_duplicate, parse_program
 from assay.search._progress import LineReporter, LiveReporter, Reporter
@@ -16,6 +17,7 @@ __all__ = [
     "LLMSettings",
     "LineReporter",
     "LiveReporter",
+    "OfflineProposer",
     "Outcome",
     "Parent",
     "Program",
