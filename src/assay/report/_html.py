@@ -59,7 +59,7 @@ def render_html(page: Page, checked: Sequence[Checked]) -> str:
                 blocks.append({"kind": "figure", "title": b.title, "caption": b.caption, "data": data})
             elif isinstance(b, Table):
                 blocks.append(
-                    {"kind": "table", "columns": b.columns, "rows": b.rows, "caption": b.caption, "ids": False}
+                    {"kind": "table", "columns": b.columns, "rows": b.rows, "caption": b.caption, "folded": b.folded}
                 )
             elif isinstance(b, Diff):
                 blocks.append({"kind": "diff", "lines": b.lines})

@@ -23,6 +23,7 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     caption: str = ""
+    folded: bool = False  # shown behind its caption (an HTML <details>), for long reference tables
 
 
 @dataclass(frozen=True)

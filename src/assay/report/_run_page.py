@@ -34,7 +34,7 @@ def _asked(data: RunData, facts: Facts) -> Section:
     )
     settings = data.config.model_dump(mode="json", exclude={"llm"}) if data.config else {}
     rows = tuple((k, str(v)) for k, v in _flatten(settings))
-    return Section("asked", "What was asked", (Prose(claims), Table(("setting", "value"), rows, "the run's settings")))
+    return Section("asked", "What was asked", (Prose(claims), Table(("setting", "value"), rows, "the run's settings", folded=True)))
 
 
 def _flatten(value: object, prefix: str = "") -> list[tuple[str, object]]:
@@ -111,7 +111,7 @@ def _verified(data: RunData, facts: Facts) -> Section:
         best = f"{s.best:.3f}x" if s.best is not None else ""
         rows.append((str(n), f"{s.elapsed_s:.0f} s", str(s.candidate_id), stage, e.verdict if e else "", _x(e), best))
     columns = ("#", "time", "candidate", "stage", "verdict", "speedup [95% CI]", "best low end so far")
-    return Section("verified", "What was verified", (Prose(claims), *figures, Table(columns, tuple(rows), "score log")))
+    return Section("verified", "What was verified", (Prose(claims), *figures, Table(columns, tuple(rows), "the score log", folded=True)))
 
 
 def _ancestry(data: RunData) -> list[int]:
@@ -187,8 +187,21 @@ def _diff(data: RunData, facts: Facts) -> Section | None:
     return Section("diff", "The best candidate against the starting solution", (Prose(claims), Diff("diff", lines)))
 
 
+def _summary(facts: Facts) -> Section:
+    claims = prose(
+        facts,
+        "In {run.elapsed_s!m:.1f} min and {search.evaluations} evaluations the search verified "
+        "{search.verified} candidates.",
+        "The best, candidate {best.candidate}, reached {best.speedup:.3f}x (95% CI [{best.ci_low:.3f}, "
+        "{best.ci_high:.3f}]) during the search.",
+    )
+    if "confirm.verdict" in facts:
+        claims += prose(facts, "A fresh full evaluation found it {confirm.verdict}: {confirm.speedup:.3f}x.")
+    return Section("summary", "Summary", (Prose(claims),))
+
+
 def run_page(data: RunData, facts: Facts) -> Page:
-    sections = [_asked(data, facts), _tried(data, facts), _verified(data, facts), _lineage(data, facts)]
+    sections = [_summary(facts), _asked(data, facts), _tried(data, facts), _verified(data, facts), _lineage(data, facts)]
     sections += [_roofline(data, facts), _diff(data, facts)]
     title = f"assay optimize: {data.info.task_name}"
     return Page(title, f"run {data.info.id}", facts, tuple(s for s in sections if s is not None))
