@@ -16,11 +16,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assay.cli import main
 from assay.evaluate import EvalResult, Evaluator, Roofline
 from assay.machine import load_cached
-from assay.report import Claim, Facts, build_report, check_claim, find_numbers, write_report
+from assay.report import Claim, Facts, build_report, check_claim, find_numbers, parse_narrative, write_report
 from assay.report._facts import FactBook
 from assay.search import SearchConfig
 from assay.store import NewCandidate, RunStore
@@ -163,6 +165,16 @@ def test_the_reviewer_checks_numbers_within_rounding_units_and_vocabulary(senten
 def test_numbers_inside_names_are_not_numbers() -> None:
     found = find_numbers("l1_softmax and fast_1.5 took 2.5 s, -3 and 1,024 tokens at $0.0042 (8GB)")
     assert [(n.value, n.unit) for n in found] == [(2.5, "s"), (-3.0, ""), (1024.0, ""), (0.0042, "usd"), (8.0, "GB")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_any_text_parses_and_is_reviewed_without_raising(text: str) -> None:
+    facts = _book()
+    for title, claims in parse_narrative(text):
+        for claim in claims:
+            checked = check_claim(facts, title, claim)
+            assert checked.ok or checked.findings
 
 
 def test_a_template_that_misreads_its_fact_is_caught() -> None:

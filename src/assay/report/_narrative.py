@@ -156,6 +156,26 @@ def narrative_markdown(narrative: Narrative) -> str:
     return "\n".join(parts)
 
 
+_PER_ITEM = ("cand.", "entry.", "task.")  # facts about one candidate, log entry or task: many in a long run
+MAX_ITEMS = 60
+
+
+def prompt_facts(facts: Facts) -> Facts:
+    """The facts a model is given: all of them, but per-item facts of at most `MAX_ITEMS` items (those of the
+    best's lineage first), so that a run of a thousand evaluations still fits a prompt. The reviewer checks the
+    narrative against every fact."""
+    lineage = str(facts.value("lineage.ids") or "").split(" <- ")
+    items: list[str] = [f"cand.{i}." for i in lineage if i]
+    for f in facts.facts:
+        if f.id.startswith(_PER_ITEM):
+            item = ".".join(f.id.split(".")[:2]) + "."
+            if item not in items:
+                items.append(item)
+    kept = set(items[:MAX_ITEMS])
+    chosen = [f for f in facts.facts if not f.id.startswith(_PER_ITEM) or ".".join(f.id.split(".")[:2]) + "." in kept]
+    return Facts(kind=facts.kind, subject=facts.subject, facts=chosen)
+
+
 def facts_prompt(facts: Facts) -> tuple[str, str]:
-    """The system and user messages a model gets (for a person who runs the model elsewhere)."""
-    return SYSTEM, "The stored facts (JSON):\n\n" + facts.model_dump_json(indent=1)
+    """The system and user messages a model gets."""
+    return SYSTEM, "The stored facts (JSON):\n\n" + prompt_facts(facts).model_dump_json(indent=1)

@@ -98,7 +98,8 @@ def _describe(fact: Fact) -> str:
 
 def _mask(facts: Facts, claim: Claim) -> tuple[str, ...]:
     """Text values (run ids, task and model names) that hold digits but are names, not numbers."""
-    return tuple(str(f.value) for f in facts.facts if isinstance(f.value, str) and str(f.value) in claim.text)
+    names = (f.value for f in facts.facts if isinstance(f.value, str) and any(ch.isdigit() for ch in f.value))
+    return tuple(name for name in names if name in claim.text)
 
 
 def check_claim(facts: Facts, section: str, claim: Claim) -> Checked:

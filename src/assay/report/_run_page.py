@@ -34,7 +34,9 @@ def _asked(data: RunData, facts: Facts) -> Section:
     )
     settings = data.config.model_dump(mode="json", exclude={"llm"}) if data.config else {}
     rows = tuple((k, str(v)) for k, v in _flatten(settings))
-    return Section("asked", "What was asked", (Prose(claims), Table(("setting", "value"), rows, "the run's settings", folded=True)))
+    return Section(
+        "asked", "What was asked", (Prose(claims), Table(("setting", "value"), rows, "the run's settings", folded=True))
+    )
 
 
 def _flatten(value: object, prefix: str = "") -> list[tuple[str, object]]:
@@ -111,7 +113,11 @@ def _verified(data: RunData, facts: Facts) -> Section:
         best = f"{s.best:.3f}x" if s.best is not None else ""
         rows.append((str(n), f"{s.elapsed_s:.0f} s", str(s.candidate_id), stage, e.verdict if e else "", _x(e), best))
     columns = ("#", "time", "candidate", "stage", "verdict", "speedup [95% CI]", "best low end so far")
-    return Section("verified", "What was verified", (Prose(claims), *figures, Table(columns, tuple(rows), "the score log", folded=True)))
+    return Section(
+        "verified",
+        "What was verified",
+        (Prose(claims), *figures, Table(columns, tuple(rows), "the score log", folded=True)),
+    )
 
 
 def _ancestry(data: RunData) -> list[int]:
@@ -201,7 +207,13 @@ def _summary(facts: Facts) -> Section:
 
 
 def run_page(data: RunData, facts: Facts) -> Page:
-    sections = [_summary(facts), _asked(data, facts), _tried(data, facts), _verified(data, facts), _lineage(data, facts)]
+    sections = [
+        _summary(facts),
+        _asked(data, facts),
+        _tried(data, facts),
+        _verified(data, facts),
+        _lineage(data, facts),
+    ]
     sections += [_roofline(data, facts), _diff(data, facts)]
     title = f"assay optimize: {data.info.task_name}"
     return Page(title, f"run {data.info.id}", facts, tuple(s for s in sections if s is not None))

@@ -70,7 +70,13 @@ def source_kind(source: str, runs_dir: Path) -> tuple[str, Path]:
         if not path.is_file():
             raise UserError(f"no results file {path}")
         return "bench", path
-    return "run", find_run(source, runs_dir)
+    try:
+        return "run", find_run(source, runs_dir)
+    except UserError as exc:
+        raise UserError(
+            f"{exc}; give a run (id, folder or run.sqlite), an environment's state directory (with env.json) "
+            "or a bench results file (.jsonl)"
+        ) from None
 
 
 def load_page(kind: str, path: Path) -> Page:
