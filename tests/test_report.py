@@ -24,7 +24,7 @@ from assay.evaluate import EvalResult, Evaluator, Roofline
 from assay.machine import load_cached
 from assay.report import Claim, Facts, build_report, check_claim, find_numbers, parse_narrative, write_report
 from assay.report._facts import FactBook
-from assay.search import SearchConfig
+from assay.search import Budget, SearchConfig
 from assay.store import NewCandidate, RunStore
 from tests.report_runs import TASK, make_run
 from tests.scripted_llm import Reply, Request, ScriptedLLM
@@ -186,8 +186,14 @@ def test_a_template_that_misreads_its_fact_is_caught() -> None:
 # -- runs written through the store's API ----------------------------------------------------------------------
 
 
-def _stored_run(path: Path, results: list[tuple[str, EvalResult | None]]) -> Path:
-    store = RunStore.create(path, "r-stored", "task_tanh", str(TASK), "0" * 64, 1, SearchConfig().model_dump_json())
+def _stored_run(
+    path: Path,
+    results: list[tuple[str, EvalResult | None]],
+    config: SearchConfig | None = None,
+    confirms: dict[int, EvalResult] | None = None,
+) -> Path:
+    config = config or SearchConfig()
+    store = RunStore.create(path, "r-stored", "task_tanh", str(TASK), "0" * 64, 1, config.model_dump_json())
     try:
         for step, (description, result) in enumerate(results):
             parents = (step,) if step else ()
@@ -197,6 +203,8 @@ def _stored_run(path: Path, results: list[tuple[str, EvalResult | None]]) -> Pat
             cid = store.add_candidate(new, reject_reason="" if result else "no program")
             if result is not None:
                 store.add_evaluation(cid, "search", result)
+        for cid, result in (confirms or {}).items():
+            store.add_evaluation(cid, "confirm", result)
         store.finish("finished", "done")
     finally:
         store.close()
@@ -211,14 +219,20 @@ def _verified(speedup: float, fraction: float | None = None) -> EvalResult:
 
 
 def test_roofline_positions_are_plotted_when_the_evaluations_carry_them(tmp_path: Path) -> None:
-    run = _stored_run(tmp_path / "run.sqlite", [("first", _verified(1.1, 0.25)), ("second", _verified(1.5, 0.34))])
+    budget = Budget(evals=10, minutes=30, tokens=12_000, usd=0.5)  # every budget sentence, each unit
+    results = [("first", _verified(1.1, 0.25)), ("second", _verified(1.5, 0.34))]
+    # As the optimizer: the top candidate's fresh evaluation failed, so the run's best is the next one confirmed.
+    confirms = {2: EvalResult(verdict="incorrect", message="call 3 differs"), 1: _verified(1.08)}
+    run = _stored_run(tmp_path / "run.sqlite", results, SearchConfig(budget=budget), confirms)
     report = build_report(str(run))
-    assert not report.findings
+    assert not report.findings, report.findings
+    assert report.page.facts.value("best.candidate") == 1 and report.page.facts.value("confirm.speedup") == 1.08
     files = write_report(report, tmp_path / "out")
     assert (tmp_path / "out" / "plots" / "roofline.svg") in files
     page = files[0].read_text()
     assert "2 of the 2 verified candidates carry roofline figures" in page
-    assert "The best reaches 34.0% of the machine" in page
+    assert "The best reaches 25.0% of the machine" in page and "found it verified: 1.080x" in page
+    assert "at most 30 minutes" in page and "at most 12,000 tokens" in page and "at most $0.50" in page
 
 
 def test_hostile_text_and_a_run_with_nothing_verified(tmp_path: Path) -> None:
@@ -311,7 +325,13 @@ def test_an_llm_narrative_is_written_from_the_facts_and_reviewed(run_file: Path,
     assert "written by openai:scripted-writer" in page and "&lt;script&gt;" in page and "<script" not in page
 
 
-def test_user_mistakes_get_one_sentence(run_file: Path, tmp_path: Path) -> None:
+def test_user_mistakes_get_one_sentence(run_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    code, _, stderr = _report(str(run_file), "--out", str(tmp_path / "k"), "--model", "openai:gpt-x")
+    assert code == 2 and "no API key for openai:gpt-x" in stderr
+    code, _, stderr = _report(str(run_file), "--model", "nobody:model")
+    assert code == 2 and "PROVIDER" in stderr
     code, _, stderr = _report(str(tmp_path / "nothing-here"))
     assert code == 2 and stderr.count("\n") == 1 and "no run" in stderr
     code, _, stderr = _report(str(run_file), "--model", "openai:gpt-x", "--narrative", __file__)

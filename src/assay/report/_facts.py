@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 FACTS_VERSION = 1
 
 # What a number is, so that "3.2 min" can be checked against a fact in seconds and "84%" against a fraction.
-Unit = Literal["x", "s", "ms", "fraction", "percent", "count", "id", "usd", "score", "tokens", "text", ""]
+Unit = Literal["x", "s", "ms", "min", "fraction", "percent", "count", "id", "usd", "score", "tokens", "text", ""]
 
 VERDICTS = ("verified", "incorrect", "flagged", "crashed", "timeout", "limit")
 STAGES = ("translate", "evolve", "crossover", "repair")

@@ -33,10 +33,10 @@ Kind = Literal["contradicted", "untraceable", "unsupported"]
 _CONVERT: dict[str, dict[str, float]] = {
     "x": {"x": 1.0, "": 1.0},
     "%": {"fraction": 100.0, "percent": 1.0, "": 1.0},
-    "s": {"s": 1.0, "ms": 0.001, "": 1.0},
+    "s": {"s": 1.0, "ms": 0.001, "min": 60.0, "": 1.0},
     "ms": {"ms": 1.0, "s": 1000.0},
-    "min": {"s": 1 / 60},
-    "h": {"s": 1 / 3600},
+    "min": {"s": 1 / 60, "min": 1.0},
+    "h": {"s": 1 / 3600, "min": 1 / 60},
     "usd": {"usd": 1.0, "": 1.0},
 }
 

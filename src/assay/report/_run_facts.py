@@ -47,7 +47,7 @@ def run_facts(data: RunData) -> Facts:
         models = ", ".join(m.partition("@")[0].partition("=")[0] for m in config.llm.models) or "none"
         book.add("config.models", models, "text", "the LLMs asked", cfg)
         book.add("config.budget.evals", config.budget.evals, "count", "the evaluation budget", cfg)
-        book.add("config.budget.minutes", config.budget.minutes, "", "the time budget in minutes", cfg)
+        book.add("config.budget.minutes", config.budget.minutes, "min", "the time budget", cfg)
         book.add("config.budget.tokens", config.budget.tokens, "tokens", "the token budget", cfg)
         book.add("config.budget.usd", config.budget.usd, "usd", "the money budget", cfg)
         book.add("config.quick", "quick" if config.eval.quick else "full", "text", "the search's evaluations", cfg)

@@ -201,8 +201,10 @@ def _summary(facts: Facts) -> Section:
         "The best, candidate {best.candidate}, reached {best.speedup:.3f}x (95% CI [{best.ci_low:.3f}, "
         "{best.ci_high:.3f}]) during the search.",
     )
-    if "confirm.verdict" in facts:
+    if "confirm.speedup" in facts:
         claims += prose(facts, "A fresh full evaluation found it {confirm.verdict}: {confirm.speedup:.3f}x.")
+    elif "confirm.verdict" in facts:
+        claims += prose(facts, "A fresh full evaluation found it {confirm.verdict}.")
     return Section("summary", "Summary", (Prose(claims),))
 
 
