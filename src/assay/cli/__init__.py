@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from assay.cli import _bench, _compare, _env, _eval, _machine, _optimize, _redteam, _runs, _tasks
+from assay.cli import _bench, _compare, _env, _eval, _machine, _optimize, _redteam, _report, _runs, _tasks
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,6 +19,7 @@ for _command in (
     _optimize.optimize_command,
     _runs.runs_command,
     _runs.show_command,
+    _report.report_command,
     _compare.compare_command,
     _tasks.tasks,
     _machine.machine,
