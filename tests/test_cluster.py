@@ -49,6 +49,7 @@ NODE = ["--block", "--num-cpus=1", '--resources={"assay_timing_cpu": 1}', "--obj
 class Cluster:
     address: str
     temp_dir: Path
+    worker: subprocess.Popen[bytes]  # `ray start --block` of the second node
 
 
 def _free_port() -> int:
@@ -104,7 +105,7 @@ def cluster() -> Iterator[Cluster]:
         _wait_for_timing_cpus(address, 1, nodes, temp)
         nodes.append(_node([f"--address={address}", *NODE], temp / "w.log"))
         _wait_for_timing_cpus(address, 2, nodes, temp)
-        yield Cluster(address, temp)
+        yield Cluster(address, temp, nodes[1])
     finally:
         for node in reversed(nodes):
             _stop(node)
@@ -152,19 +153,32 @@ def test_bench_on_two_nodes_gives_the_local_verdicts_and_a_rerun_needs_no_cluste
     assert out.read_bytes() == before
 
 
-def _evaluator_processes(temp_dir: Path) -> list[int]:
-    """Pids of this cluster's evaluator actors while they run a job (Ray titles them `ray::Class.method`)."""
+def _children(pid: int) -> list[tuple[int, bytes]]:
+    """(pid, command line) of each child of `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError, IndexError):
+            if entry.name.isdigit() and int((entry / "stat").read_text().rpartition(")")[2].split()[1]) == pid:
+                found.append((int(entry.name), (entry / "cmdline").read_bytes()))
+    return found
+
+
+def _raylets(cluster: Cluster) -> list[int]:
+    """This cluster's raylets: the processes whose command line names its temporary folder."""
     pids = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
         with contextlib.suppress(OSError):
-            if not (entry / "cmdline").read_bytes().startswith(b"ray::NodeEvaluator.evaluate"):
-                continue
-            parent = (entry / "stat").read_text().rpartition(")")[2].split()[1]
-            if str(temp_dir).encode() in Path(f"/proc/{parent}/cmdline").read_bytes():  # a raylet of ours
+            cmdline = (entry / "cmdline").read_bytes() if entry.name.isdigit() else b""
+            if b"raylet/raylet" in cmdline.split(b"\0")[0] and str(cluster.temp_dir).encode() in cmdline:
                 pids.append(int(entry.name))
     return pids
+
+
+def _busy_evaluators(raylets: list[int]) -> list[int]:
+    """Evaluator actors of these raylets while they run a job (Ray titles them `ray::Class.method`)."""
+    return [
+        pid for raylet in raylets for pid, cmd in _children(raylet) if cmd.startswith(b"ray::NodeEvaluator.evaluate")
+    ]
 
 
 def test_an_evaluator_killed_mid_evaluation_is_evaluated_again_and_recorded_once(
@@ -177,7 +191,7 @@ def test_an_evaluator_killed_mid_evaluation_is_evaluated_again_and_recorded_once
     def kill_one() -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
-            pids = _evaluator_processes(cluster.temp_dir)
+            pids = _busy_evaluators(_raylets(cluster))
             if pids:
                 time.sleep(0.5)  # well inside the evaluation: its workers are up, its rounds under way
                 os.kill(pids[0], signal.SIGKILL)
@@ -238,3 +252,24 @@ def test_a_search_on_the_cluster_records_each_evaluation_once(cluster: Cluster, 
     verdicts = {(candidates[e.candidate_id].step, candidates[e.candidate_id].attempt): e.verdict for e in evaluations}
     assert verdicts[(0, 0)] == "verified" and verdicts[(1, 0)] == "incorrect"
     assert all("node" in e.result().environment for e in evaluations)
+
+
+def test_a_node_lost_mid_evaluation_gives_a_retry_never_a_verdict(cluster: Cluster, tmp_path: Path) -> None:
+    """The second node's raylet is killed while its evaluator works: the node goes down with everything on it
+    (its processes are killed around the evaluation under way). The last test: the cluster has one node after."""
+    (raylet,) = [pid for pid, cmd in _children(cluster.worker.pid) if b"raylet/raylet" in cmd.split(b"\0")[0]]
+    out = tmp_path / "r.jsonl"
+    proc = _bench("--ray", cluster.address, "--out", str(out))
+    deadline = time.monotonic() + 120
+    while not _busy_evaluators([raylet]) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert proc.poll() is None, "the run ended before the second node took a job"
+    time.sleep(1.0)  # inside the evaluation
+    os.kill(raylet, signal.SIGKILL)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 1, stderr
+    assert "evaluating it again (attempt 2 of 3)" in stderr
+    rows = _file_rows(out)
+    assert len(rows) == 4 and len({r["key"] for r in rows}) == 4
+    assert {_pair(r): r["verdict"] for r in rows} == EXPECTED  # no verdict made while the node went down
+    assert stdout.count(" <- ") == 4

@@ -15,7 +15,16 @@ from pathlib import Path
 import pytest
 
 from assay.cli._results import ResultsFile
-from assay.cluster import CPUS_VAR, Job, claim_timing_cpu, materialize, parse_cpu_list, parse_row, timing_cpus
+from assay.cluster import (
+    CPUS_VAR,
+    Job,
+    claim_timing_cpu,
+    evaluator_affinity,
+    materialize,
+    parse_cpu_list,
+    parse_row,
+    timing_cpus,
+)
 from assay.errors import ClusterError, ConfigError, TaskError
 from assay.evaluate import EvalError, EvalResult, Verdict
 from assay.report import machines_note, same_machine
@@ -30,6 +39,18 @@ def test_cpu_lists() -> None:
     for bad in ("", "a", "3-", "-2", "1,,2"):
         with pytest.raises(ConfigError):
             parse_cpu_list(bad)
+
+
+def test_with_named_timing_cpus_an_evaluator_keeps_its_own_and_the_spare_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    cpus = sorted(os.sched_getaffinity(0))
+    monkeypatch.delenv(CPUS_VAR, raising=False)
+    assert evaluator_affinity(cpus[-1]) is None  # unnamed: the generator takes the lowest CPU, as locally
+    monkeypatch.setenv(CPUS_VAR, ",".join(map(str, cpus)))
+    assert evaluator_affinity(cpus[-1]) is None  # no spare CPU: left as it is
+    # A larger node than this 2-core machine (its CPU set is the one thing faked): timing CPUs 2 and 3.
+    monkeypatch.setattr("assay.cluster._cpus.os.sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    monkeypatch.setenv(CPUS_VAR, "2-3")
+    assert evaluator_affinity(3) == {0, 1, 3} and evaluator_affinity(2) == {0, 1, 2}
 
 
 def test_claims_take_distinct_cpus_and_a_killed_holder_frees_its_cpu(

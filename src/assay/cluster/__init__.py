@@ -10,7 +10,15 @@ made: importing this package costs nothing.
         result = cluster.evaluate("tasks/l1_softmax", "my_kernel.py")
 """
 
-from assay.cluster._cpus import CPUS_VAR, TIMING_RESOURCE, CpuClaim, claim_timing_cpu, parse_cpu_list, timing_cpus
+from assay.cluster._cpus import (
+    CPUS_VAR,
+    TIMING_RESOURCE,
+    CpuClaim,
+    claim_timing_cpu,
+    evaluator_affinity,
+    parse_cpu_list,
+    timing_cpus,
+)
 from assay.cluster._driver import RayEvaluator, connect
 from assay.cluster._job import JOB_VERSION, Job, materialize, parse_row
 from assay.cluster._node import NodeEvaluator, NodeInfo
@@ -26,6 +34,7 @@ __all__ = [
     "RayEvaluator",
     "claim_timing_cpu",
     "connect",
+    "evaluator_affinity",
     "materialize",
     "parse_cpu_list",
     "parse_row",

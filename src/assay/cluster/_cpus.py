@@ -56,6 +56,24 @@ def timing_cpus() -> list[int]:
     return cpus
 
 
+def evaluator_affinity(cpu: int) -> set[int] | None:
+    """The CPUs an evaluator holding `cpu` should run on, or None to leave its affinity as it is.
+
+    A local evaluation puts its input generator on another CPU of the process (`evaluate._session`). When
+    `ASSAY_TIMING_CPUS` names the timing CPUs and leaves others spare, the evaluator keeps only its own timing
+    CPU and the spare ones, so that its generator never runs on another evaluation's timing CPU. Without it
+    the timing CPUs are taken from the highest down and the generator goes to the lowest CPU, the last one a
+    timing CPU is taken from.
+
+    Raises:
+        ConfigError: `ASSAY_TIMING_CPUS` is malformed.
+    """
+    if not os.environ.get(CPUS_VAR, "").strip():
+        return None
+    spare = os.sched_getaffinity(0) - set(timing_cpus())
+    return spare | {cpu} if spare else None
+
+
 @dataclass
 class CpuClaim:
     """A timing CPU held by this process until `release` (or its death)."""

@@ -18,7 +18,7 @@ from typing import Any
 from assay import errors
 from assay.cluster._cpus import TIMING_RESOURCE
 from assay.cluster._job import Job, Row
-from assay.cluster._node import NodeEvaluator, NodeInfo
+from assay.cluster._node import NICE_VAR, NodeEvaluator, NodeInfo
 from assay.cluster._pool import Notice, Pool
 from assay.errors import ClusterError, ConfigError
 from assay.evaluate import EvalConfig, EvalResult
@@ -134,6 +134,11 @@ class RayEvaluator:
             raise ClusterError("no evaluator started on the cluster: " + "; ".join(reasons))
         for reason in reasons:
             self._pool.notice(f"an evaluator did not start: {reason}")
+        for node in self._pool.nodes.values():
+            if node.nice > 0:
+                self._pool.notice(
+                    f"node {node.hostname} evaluates at nice {node.nice}: start it with {NICE_VAR}=0 (or as root)"
+                )
 
     # -- what a caller uses ------------------------------------------------------------------------------
 
@@ -211,8 +216,10 @@ class RayEvaluator:
 
     def close(self) -> None:
         """Stop the evaluators (their zygotes and workers go with them) and leave the cluster."""
-        with contextlib.suppress(Exception):  # a lost evaluator has nothing left to close
-            self._ray.wait([a.shutdown.remote() for a in self._actors], num_returns=len(self._actors), timeout=10)
+        live = self._pool.live()  # one still coming back (its node lost) would not answer: it is only killed
+        with contextlib.suppress(Exception):
+            if live:
+                self._ray.wait([a.shutdown.remote() for a in live], num_returns=len(live), timeout=10)
         for actor in self._actors:
             self._ray.kill(actor, no_restart=True)
         self._actors = []

@@ -60,6 +60,10 @@ class Pool:
         """Evaluators alive or coming back."""
         return len(self._idle) + len(self._running) + len(self._reviving) + len(self._resting)
 
+    def live(self) -> list[Any]:
+        """Evaluators up now (idle or at work): those that can be asked to stop."""
+        return [*self._idle, *(actor for actor, _ in self._running.values())]
+
     def free_slots(self) -> int:
         """Evaluators that would start a job submitted now."""
         return len(self._idle) - len(self._queue)
