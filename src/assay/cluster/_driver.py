@@ -80,6 +80,11 @@ def connect(address: str) -> Any:
     try:
         ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
     except ConnectionError as exc:
+        if address == "auto":
+            raise ClusterError(
+                "no Ray cluster runs on this machine (start one with ray start --head --resources "
+                f"'{{\"{TIMING_RESOURCE}\": N}}', or give --ray HEAD_IP:PORT)"
+            ) from None
         raise ClusterError(f"cannot connect to a Ray cluster at {address}: {str(exc).splitlines()[0]}") from None
     return ray
 

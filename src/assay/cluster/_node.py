@@ -117,8 +117,6 @@ class NodeEvaluator:
         """The node's description (JSON): also the driver's sign that this slot is up again after a restart."""
         return self._node.model_dump_json()
 
-    def pid(self) -> int:
-        return os.getpid()
 
     def evaluate(self, job_text: str) -> str:
         """One job in, one result out (JSON): an `EvalResult`, or an `EvalError` when the evaluation could not
