@@ -127,3 +127,18 @@ def test_sigkill_mid_write_leaves_every_event_whole(tmp_path: Path) -> None:
     assert [c.step for c in candidates] == list(range(len(candidates)))
     assert store._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     store.close()
+
+
+def test_an_evaluation_is_recorded_once_per_candidate_and_kind(tmp_path: Path) -> None:
+    """A result offered twice (an evaluation retried after its node was lost, a session that ran it again) leaves
+    the first one, and one score-log entry; another kind for the same candidate is its own record."""
+    store = _store(tmp_path)
+    cid = store.add_candidate(NewCandidate(0, 0, "translate", 0, "llm", "src = 1\n"))
+    first = store.add_evaluation(cid, "search", _verified(1.2), "first")
+    again = store.add_evaluation(cid, "search", _verified(1.5), "second")
+    assert again == first and again.fitness == 1.2
+    confirm = store.add_evaluation(cid, "confirm", _verified(1.1))
+    assert confirm.id != first.id
+    assert [(e.candidate_id, e.kind) for e in store.evaluations()] == [(cid, "search"), (cid, "confirm")]
+    assert [(e.evaluation_id, e.message) for e in store.score_log()] == [(first.id, "first"), (confirm.id, "")]
+    store.close()

@@ -10,6 +10,8 @@ Exports are resolved lazily so that a worker process, which imports `assay.worke
     result = assay.evaluate("tasks/l1_softmax", "my_kernel.py")      # a fresh evaluator for one call
     with assay.Evaluator() as ev:                                      # or one warm evaluator for many
         result = ev.evaluate("tasks/l1_softmax", source_text, name="attempt-3")
+    with assay.RayEvaluator("auto") as cluster:                        # or one per timing CPU of a Ray cluster
+        result = cluster.evaluate("tasks/l1_softmax", source_text)
     assay.reward(result)
 
 `assay.evaluate` is the subpackage `assay.evaluate`, made callable: calling it calls
@@ -35,6 +37,7 @@ _EXPORTS = {
     "EvalResult": "assay.evaluate",
     "Evaluator": "assay.evaluate",
     "Flag": "assay.evaluate",
+    "RayEvaluator": "assay.cluster",
     "RewardPolicy": "assay.evaluate",
     "Verdict": "assay.evaluate",
     "evaluate": "assay",

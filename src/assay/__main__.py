@@ -7,8 +7,8 @@ import sys
 
 def _evaluates(args: list[str]) -> bool:
     """Whether the command line runs evaluations (and so needs a zygote)."""
-    if {"-h", "--help"} & set(args):
-        return False
+    if {"-h", "--help"} & set(args) or any(a == "--ray" or a.startswith("--ray=") for a in args):
+        return False  # with --ray the evaluations run on the cluster's nodes, each with its own zygote
     return bool(args) and (
         args[0] in {"eval", "bench", "optimize", "redteam"} or args[:2] in (["tasks", "check"], ["env", "serve"])
     )

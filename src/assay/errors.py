@@ -6,8 +6,9 @@ AssayError
 │   └── ConfigError                   a bad option or configuration value
 └── InfrastructureError (RuntimeError) assay itself could not do its job
     ├── SandboxError                  the sandbox could not start, or strict isolation is unavailable
-    └── WorkerError                   a trusted worker (zygote, reference) failed or broke protocol
-        └── WorkerTimeout (TimeoutError)
+    ├── WorkerError                   a trusted worker (zygote, reference) failed or broke protocol
+    │   └── WorkerTimeout (TimeoutError)
+    └── ClusterError                  a Ray cluster could not be reached, offers no timing CPU, or lost every node
 """
 
 from __future__ import annotations
@@ -45,8 +46,13 @@ class WorkerTimeout(WorkerError, TimeoutError):
     """A trusted worker did not answer in time."""
 
 
+class ClusterError(InfrastructureError):
+    """A Ray cluster could not be reached, declares no timing CPU, or has no node left to evaluate on."""
+
+
 __all__ = [
     "AssayError",
+    "ClusterError",
     "ConfigError",
     "InfrastructureError",
     "SandboxError",

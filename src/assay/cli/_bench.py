@@ -21,10 +21,19 @@ from rich.table import Table
 
 from assay.cli._common import one_line_errors
 from assay.cli._eval import isolation_option, make_config, timeout_option, warn_weak_isolation
-from assay.cli._results import Row, append_row, csv_report, done_results, json_report, markdown_report, result_key
+from assay.cli._results import ResultsFile, Row, csv_report, json_report, markdown_report, result_key
 from assay.errors import UserError
 from assay.evaluate import EvalConfig, EvalError, EvalResult, Evaluator
-from assay.report import make_console, note_text, result_line, safe_text, speed_text, summarize, verdict_text
+from assay.report import (
+    machines_note,
+    make_console,
+    note_text,
+    result_line,
+    safe_text,
+    speed_text,
+    summarize,
+    verdict_text,
+)
 from assay.tasks import Task, load_suite
 from assay.vet import ShrinkResult, shrink_report
 
@@ -67,40 +76,59 @@ class _Run:
     """One bench run: a warm evaluator (a fresh one after a failure), one shrink per task, the results file."""
 
     def __init__(self, config: EvalConfig, settings: dict[str, object], shrink: bool, out: Path | None) -> None:
-        self.config, self.settings, self.shrink, self.out = config, settings, shrink, out
-        self.done = done_results(out)
+        self.config, self.settings, self.shrink = config, settings, shrink
+        self.results = ResultsFile(out) if out is not None else None
         self.shrunk: dict[str, ShrinkResult | None] = {}  # one shrink per task, shared by its candidates
         self.evaluator: Evaluator | None = None
 
+    def key(self, task: Task, path: Path) -> str:
+        try:
+            return result_key(task, path, self.settings)
+        except OSError:
+            return ""  # unreadable: evaluated (and reported as an error) every time
+
+    def cached(self, key: str) -> EvalResult | None:
+        return self.results.verdicts.get(key) if self.results is not None and key else None
+
+    def task_config(self, task: Task) -> tuple[EvalConfig, ShrinkResult | None]:
+        """The options for this task's candidates: its sizes shrunk to fit (once per task) with `--shrink`."""
+        if task.name not in self.shrunk:
+            self.shrunk[task.name] = shrink_report(task, time_budget_s=0.1) if self.shrink else None
+        shrunk = self.shrunk[task.name]
+        return replace(self.config, sizes=shrunk.sizes if shrunk else {}), shrunk
+
+    def record(self, key: str, row: Row, shrunk: ShrinkResult | None = None) -> Row:
+        """The row as the report shows it and the results file keeps it (a key's verdict is written once)."""
+        if isinstance(row, EvalResult) and shrunk is not None and shrunk.moves():
+            row.warnings.append("sizes shrunk to fit this machine: " + ", ".join(shrunk.moves()))
+        return self.results.record(key, row) if self.results is not None else row
+
     def one(self, task: Task, path: Path) -> tuple[Row, bool]:
         """The row for one pair, and whether it came from the results file."""
-        try:
-            key = result_key(task, path, self.settings)
-        except OSError:
-            key = ""  # unreadable: evaluated (and reported as an error) every time
-        if key in self.done:
-            return self.done[key], True
+        key = self.key(task, path)
+        cached = self.cached(key)
+        if cached is not None:
+            return cached, True
         row: Row
+        shrunk = None
         try:
-            if task.name not in self.shrunk:
-                self.shrunk[task.name] = shrink_report(task, time_budget_s=0.1) if self.shrink else None
-            shrunk = self.shrunk[task.name]
+            config, shrunk = self.task_config(task)
             self.evaluator = self.evaluator or Evaluator()
-            row = self.evaluator.evaluate(task, path, replace(self.config, sizes=shrunk.sizes if shrunk else {}))
-            if shrunk is not None and shrunk.moves():
-                row.warnings.append("sizes shrunk to fit this machine: " + ", ".join(shrunk.moves()))
+            row = self.evaluator.evaluate(task, path, config)
         except Exception as exc:  # one evaluation's failure is a row, never the end of the run
-            message = safe_text(exc, markup=False, one_line=True) or type(exc).__name__
-            row = EvalError(error=type(exc).__name__, message=message, task=task.name, candidate=str(path))
+            row = error_row(exc, task, path)
             self.close()  # its zygote may be what failed
-        if self.out is not None:
-            append_row(self.out, key, row)
-        return row, False
+        return self.record(key, row, shrunk), False
 
     def close(self) -> None:
         if self.evaluator is not None:
             self.evaluator.close()
             self.evaluator = None
+
+
+def error_row(exc: Exception, task: Task, path: Path) -> EvalError:
+    message = safe_text(exc, markup=False, one_line=True) or type(exc).__name__
+    return EvalError(error=type(exc).__name__, message=message, task=task.name, candidate=str(path))
 
 
 @contextmanager
@@ -131,6 +159,12 @@ def _line_printer(line_stream_is_stdout: bool, total: int) -> Iterator[tuple[Sho
     "pair whose task, candidate and options are unchanged.",
 )
 @click.option("--shrink", is_flag=True, help="Shrink large KernelBench-style problems' sizes to fit this machine.")
+@click.option(
+    "--ray",
+    "ray_address",
+    metavar="ADDRESS",
+    help="Evaluate on a Ray cluster (auto, or the head's HOST:PORT), one evaluation per timing CPU its nodes declare.",
+)
 @timeout_option
 @isolation_option
 @one_line_errors
@@ -142,6 +176,7 @@ def bench_command(
     as_json: bool,
     out: Path | None,
     shrink: bool,
+    ray_address: str | None,
     timeout: float,
     isolation: str | None,
 ) -> None:
@@ -155,21 +190,28 @@ def bench_command(
     pairs = find_candidates(tasks, candidates_dir, pattern)
     config = make_config(timeout, isolation, {})
     run = _Run(config, {"timeout": timeout, "isolation": isolation, "shrink": shrink, "device": "cpu"}, shrink, out)
-    rows: list[Row] = []
     try:
         with _line_printer(fmt == "table", len(pairs)) as (show, advance):
-            for task, path in pairs:
-                row, cached = run.one(task, path)
-                rows.append(row)
-                show(row_line(row) + ("  [from the results file]" if cached else ""))
-                if isinstance(row, EvalResult) and not cached:
-                    warn_weak_isolation(row)
-                advance()
+            if ray_address is not None:
+                from assay.cli._bench_ray import bench_on_cluster
+
+                rows = bench_on_cluster(run, pairs, ray_address, show, advance)
+            else:
+                rows = [_local(run, task, path, show, advance) for task, path in pairs]
     finally:
         run.close()
     _report(fmt, [t.name for t in tasks], rows)
     errors = sum(isinstance(r, EvalError) for r in rows)
     sys.exit(2 if errors else 0 if all(isinstance(r, EvalResult) and r.ok for r in rows) else 1)
+
+
+def _local(run: _Run, task: Task, path: Path, show: Show, advance: Callable[[], None]) -> Row:
+    row, cached = run.one(task, path)
+    show(row_line(row) + ("  [from the results file]" if cached else ""))
+    if isinstance(row, EvalResult) and not cached:
+        warn_weak_isolation(row)
+    advance()
+    return row
 
 
 def _summary_line(summary: dict[str, object], rows: list[Row]) -> str:
@@ -185,8 +227,13 @@ def _summary_line(summary: dict[str, object], rows: list[Row]) -> str:
 
 
 def _report(fmt: str, task_names: list[str], rows: list[Row]) -> None:
-    summary = summarize(task_names, [r for r in rows if isinstance(r, EvalResult)]).as_dict()
+    results = [r for r in rows if isinstance(r, EvalResult)]
+    summary = summarize(task_names, results).as_dict()
     line = _summary_line(summary, rows)
+    note = machines_note(results)
+    if note is not None:  # results from several Ray nodes: the figures mix machines, and the report says so
+        summary["machines_note"] = note
+        line = f"{note}\n{line}"
     if fmt == "json":
         click.echo(json_report(rows, summary))
     elif fmt == "csv":

@@ -11,7 +11,7 @@ from assay.cli._common import one_line_errors
 from assay.cli._results import read_rows
 from assay.errors import UserError
 from assay.evaluate import EvalResult
-from assay.report import Comparison, compare_candidates, compare_runs, safe_text
+from assay.report import Comparison, compare_candidates, compare_runs, machine_of, safe_text, same_machine
 
 OUTCOMES = (
     *("faster", "slower", "not significant", "verdict changed", "not verified"),
@@ -54,7 +54,19 @@ def comparison_line(c: Comparison, by_candidate: bool) -> str:
             text += f"{max(c.ratio, 1 / c.ratio):.3f}x {c.outcome} ({ratio})"
     else:
         text += c.outcome
+    if _other_machines(c):
+        assert c.baseline is not None and c.changed is not None
+        text += f" [measured on different machines: {_where(c.baseline)} and {_where(c.changed)}]"
     return safe_text(text, markup=False, one_line=True)
+
+
+def _other_machines(c: Comparison) -> bool:
+    return c.baseline is not None and c.changed is not None and not same_machine(c.baseline, c.changed)
+
+
+def _where(r: EvalResult) -> str:
+    m = machine_of(r)
+    return f"{m.name}, {m.cpu_model}" if m.cpu_model else m.name
 
 
 @click.command("compare")
@@ -67,8 +79,9 @@ def compare_command(baseline: Path, changed: Path | None, as_json: bool) -> None
 
     With one file, compare the candidates of each task against its first candidate. A difference is
     significant when the 95% interval of the ratio of the two speedups excludes 1 (each speedup is against
-    the reference measured in the same evaluation, so the machine's drift between runs cancels). Exit status
-    0, or 2 when a file cannot be read.
+    the reference measured in the same evaluation, so the machine's drift between runs cancels). A pair
+    measured on two machines (Ray nodes) says so: its ratio compares the machines as well. Exit status 0, or
+    2 when a file cannot be read.
     """
     before = _results(baseline)
     comparisons = compare_runs(before, _results(changed)) if changed else compare_candidates(before)
@@ -76,7 +89,8 @@ def compare_command(baseline: Path, changed: Path | None, as_json: bool) -> None
         raise UserError(f"no task in {baseline} has two candidates to compare")
     counts = {o: sum(c.outcome == o for c in comparisons) for o in OUTCOMES}
     if as_json:
-        click.echo(json.dumps({"version": 1, "comparisons": [c.as_dict() for c in comparisons], "counts": counts}))
+        items = [{**c.as_dict(), "same_machine": not _other_machines(c)} for c in comparisons]
+        click.echo(json.dumps({"version": 1, "comparisons": items, "counts": counts}))
         return
     for c in comparisons:
         click.echo(comparison_line(c, by_candidate=changed is None))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -21,8 +21,14 @@ from assay.report import verdict_text
 from assay.search import Budget, EvalSettings, LineReporter, LiveReporter, LLMSettings, Outcome, SearchConfig
 from assay.store import DEFAULT_RUNS_DIR, RunStore, find_run
 
+if TYPE_CHECKING:
+    from assay.cluster import RayEvaluator
+
 DEFAULT_EVALS = 40  # when no budget is given at all
-_RESUMABLE = {"resume_run", "budget_evals", "budget_minutes", "budget_tokens", "budget_usd", "out", "run_dir", "plain"}
+_RESUMABLE = {
+    *("resume_run", "budget_evals", "budget_minutes", "budget_tokens", "budget_usd", "out", "run_dir", "plain"),
+    "ray_address",  # where to evaluate is not part of what the run is
+}
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -73,6 +79,12 @@ def _budget(evals: int | None, minutes: float | None, tokens: int | None, usd: f
 @click.option("--out", type=click.Path(path_type=Path), help="Also write the best candidate here.")
 @click.option("--run-dir", type=click.Path(path_type=Path), default=DEFAULT_RUNS_DIR, show_default=True)
 @click.option("--plain", is_flag=True, help="One plain line per evaluation, even on a terminal.")
+@click.option(
+    "--ray",
+    "ray_address",
+    metavar="ADDRESS",
+    help="Evaluate on a Ray cluster (auto, or the head's HOST:PORT); --parallel N keeps N of its nodes busy.",
+)
 @timeout_option
 @isolation_option
 @device_option
@@ -91,13 +103,15 @@ def optimize_command(ctx: click.Context, /, task: str | None, resume_run: str | 
     if resume_run is not None:
         extra = [n for n in ctx.params if n not in _RESUMABLE and _given(ctx, n) and n != "task"]
         if task is not None or extra:
-            raise ConfigError("with --resume, give only budgets, --out, --run-dir and --plain (the rest is the run's)")
+            raise ConfigError(
+                "with --resume, give only budgets, --out, --run-dir, --plain and --ray (the rest is the run's)"
+            )
         run_file = find_run(resume_run, opts["run_dir"])
         config = _run_config(run_file)
         budget = _resumed_budget(config.budget, budget_args) if any(v is not None for v in budget_args) else None
         proposer = make_proposer(config)
         total = (budget or config.budget).evals
-        with Evaluator() as evaluator, _reporter(opts["plain"], total) as reporter:
+        with _evaluator(opts["ray_address"]) as evaluator, _reporter(opts["plain"], total) as reporter:
             outcome = resume(run_file, evaluator, reporter, budget=budget, proposer=proposer, out=opts["out"])
     else:
         if task is None:
@@ -105,12 +119,21 @@ def optimize_command(ctx: click.Context, /, task: str | None, resume_run: str | 
         config = _config(opts, budget_args)
         loaded, proposer = load_task(task), make_proposer(config)  # a missing key is reported before any work
         click.echo(f"assay optimize: seed {config.seed}, proposer {config.proposer}", err=True)
-        with Evaluator() as evaluator, _reporter(opts["plain"], config.budget.evals) as reporter:
+        with _evaluator(opts["ray_address"]) as evaluator, _reporter(opts["plain"], config.budget.evals) as reporter:
             outcome = optimize(
                 loaded, config, evaluator, reporter, runs_dir=opts["run_dir"], proposer=proposer, out=opts["out"]
             )
     _print_outcome(outcome)
     sys.exit(0 if outcome.ok else 1)
+
+
+def _evaluator(ray_address: str | None) -> Evaluator | RayEvaluator:
+    """One warm evaluator here, or one per timing CPU of a Ray cluster."""
+    if ray_address is None:
+        return Evaluator()
+    from assay.cluster import RayEvaluator
+
+    return RayEvaluator(ray_address, notice=lambda text: click.echo(f"assay: {text}", err=True))
 
 
 def _given(ctx: click.Context, name: str) -> bool:

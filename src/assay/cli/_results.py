@@ -3,19 +3,21 @@
 A row is an `EvalResult` (or an `EvalError`, `verdict` null, for an evaluation that could not run) with one
 more field, `key`: a hash of the task's source and spec, the candidate's bytes and the options that change a
 verdict. A rerun with the same `--out` skips a pair only when its key is already there with a verdict, so an
-edited candidate, an edited task or another `--timeout` is evaluated again; an error row is retried.
+edited candidate, an edited task or another `--timeout` is evaluated again; an error row is retried. A key's
+verdict is written once (`ResultsFile`), wherever the evaluation ran and however often it was tried.
 """
 
 from __future__ import annotations
 
 import csv
+import fcntl
 import hashlib
 import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import ValidationError
 
@@ -27,13 +29,17 @@ Row = EvalResult | EvalError
 
 
 def result_key(task: Task, candidate: Path, settings: dict[str, Any]) -> str:
-    """The hash that identifies one evaluation: task source and spec, candidate bytes, verdict-changing options.
+    """The hash that identifies one evaluation: task name, source and spec, candidate bytes, verdict-changing options.
+
+    The name counts: two tasks of one suite may share their source (a result names its task), and the same
+    candidate for each is two evaluations.
 
     Raises:
         OSError: a file cannot be read.
     """
     digest = hashlib.sha256()
     parts = (
+        task.name.encode(),
         task.task_file.read_bytes(),
         task.spec.model_dump_json().encode(),
         candidate.read_bytes(),
@@ -78,17 +84,49 @@ def read_rows(path: Path) -> list[KeyedRow]:
     return [r for r in rows if r is not None]
 
 
-def done_results(path: Path | None) -> dict[str, EvalResult]:
-    """The verdicts already in a results file, by key; the last one wins. Old rows without a key never match."""
-    if path is None:
-        return {}
-    return {r.key: r.row for r in read_rows(path) if r.key and isinstance(r.row, EvalResult)}
+class ResultsFile:
+    """A results file that holds each key's verdict once, whoever writes it and however often it is offered.
 
+    `record` appends under an exclusive `flock` after reading what other writers appended since this one last
+    looked, so two runs sharing a file (or one evaluation offered twice: a retry after a lost node, a rerun)
+    still leave one verdict row per key; the row already there is the one that counts. Error rows (no verdict)
+    are written each time: a rerun retries them.
+    """
 
-def append_row(path: Path, key: str, row: Row) -> None:
-    """Add one row, whole, at the end of the file (a line that a kill cuts short is skipped when read)."""
-    with path.open("a") as f:
-        f.write(json.dumps({**row.model_dump(mode="json"), "key": key}) + "\n")
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.verdicts: dict[str, EvalResult] = {}  # by key; old rows without a key never match
+        self._offset = 0  # bytes of the file already read (whole lines only)
+        if path.exists():
+            with path.open("rb") as f:
+                self._catch_up(f)
+
+    def _catch_up(self, f: BinaryIO) -> None:
+        f.seek(self._offset)
+        data = f.read()
+        end = data.rfind(b"\n") + 1  # a line still being written (or cut short by a kill) is read next time
+        for line in data[:end].decode(errors="replace").splitlines():
+            parsed = parse_row(line)
+            if parsed is not None and parsed.key and isinstance(parsed.row, EvalResult):
+                self.verdicts[parsed.key] = parsed.row
+        self._offset += end
+
+    def record(self, key: str, row: Row) -> Row:
+        """Append `row` unless `key` already has a verdict in the file; returns the row the file holds for it."""
+        with self.path.open("a+b") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)  # released when the file closes
+            self._catch_up(f)
+            if key and key in self.verdicts:
+                return self.verdicts[key]
+            f.seek(0, io.SEEK_END)
+            cut_short = f.tell() > self._offset  # a line a killed writer left unfinished: end it first
+            text = json.dumps({**row.model_dump(mode="json"), "key": key}) + "\n"
+            f.write((b"\n" if cut_short else b"") + text.encode())
+            f.flush()
+            self._offset = f.tell()
+        if key and isinstance(row, EvalResult):
+            self.verdicts[key] = row
+        return row
 
 
 def json_report(rows: Sequence[Row], summary: dict[str, object]) -> str:

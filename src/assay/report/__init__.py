@@ -5,6 +5,7 @@ file, every claim of which a reviewer traces to the stored facts."""
 from assay.report._claims import Claim, Number, find_numbers, parse_narrative, say
 from assay.report._compare import Comparison, compare, compare_candidates, compare_runs
 from assay.report._facts import Fact, Facts
+from assay.report._machines import Machine, machine_of, machines_note, same_machine
 from assay.report._review import Checked, Finding, check_claim, review
 from assay.report._suite import SuiteSummary, best_per_task, summarize
 from assay.report._terminal import (
@@ -26,6 +27,7 @@ __all__ = [
     "Fact",
     "Facts",
     "Finding",
+    "Machine",
     "Number",
     "Report",
     "SuiteSummary",
@@ -37,6 +39,8 @@ __all__ = [
     "compare_runs",
     "find_numbers",
     "isolation_text",
+    "machine_of",
+    "machines_note",
     "make_console",
     "note_text",
     "parse_narrative",
@@ -44,6 +48,7 @@ __all__ = [
     "result_line",
     "review",
     "safe_text",
+    "same_machine",
     "say",
     "source_kind",
     "speed_text",

@@ -3,7 +3,7 @@
 from assay.search._config import Budget, EvalSettings, LLMSettings, SearchConfig
 from assay.search._database import Entry, ProgramDatabase
 from assay.search._offline import OfflineProposer
-from assay.search._optimize import BEST_FILE, Outcome, optimize, resume
+from assay.search._optimize import BEST_FILE, EvaluatorLike, Outcome, optimize, resume
 from assay.search._programs import Program, near_duplicate, parse_program
 from assay.search._progress import LineReporter, LiveReporter, Reporter
 from assay.search._proposer import Parent, Proposal, ProposalRequest, Proposer, Stage, Usage
@@ -14,6 +14,7 @@ __all__ = [
     "Budget",
     "Entry",
     "EvalSettings",
+    "EvaluatorLike",
     "LLMSettings",
     "LineReporter",
     "LiveReporter",

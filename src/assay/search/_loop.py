@@ -28,6 +28,7 @@ from assay.store import CandidateRow, NewCall, NewCandidate, RunStore
 from assay.tasks import Task, top_level_names
 
 Evaluate = Callable[[str, str], EvalResult]  # (source, name) -> result, on the one warm evaluator
+Prefetch = Callable[[str, str], bool]  # (source, name) -> whether an evaluation was started ahead (a free node)
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,12 @@ class Search:
         evaluate: Evaluate,
         config: SearchConfig,
         reporter: Reporter,
+        prefetch: Prefetch | None = None,
     ) -> None:
         self.run_id, self.task, self.store, self.proposer = run_id, task, store, proposer
         self.evaluate, self.config, self.reporter = evaluate, config, reporter
+        self.prefetch = prefetch
+        self._ahead: set[int] = set()  # candidates already started ahead, or found not worth starting
         self.db = ProgramDatabase(config.islands, config.explore_rate)
         self.spent = Spent(config.budget, config.max_idle)
         self.seen: list[tuple[int, Program]] = []  # evaluated programs, for near-duplicates
@@ -129,6 +133,7 @@ class Search:
         for plan in plans:
             pending[(0, plan.step)] = self._submit(plan, 0, None)
         while pending:
+            self._start_ahead(pending)
             attempt, step = min(pending)
             row = self._wait(pending.pop((attempt, step)))
             retry = self._process(by_step[step], row)
@@ -140,6 +145,24 @@ class Search:
             usage = self.store.usage()
             if self.spent.stop_proposing(self.store.elapsed_s(), usage, pending=len(pending)) is None:
                 pending[(attempt + 1, step)] = self._submit(by_step[step], attempt + 1, retry)
+
+    def _start_ahead(self, pending: dict[tuple[int, int], Future[CandidateRow]]) -> None:
+        """With a backend that evaluates several at once (a Ray cluster), start the evaluations this generation
+        will ask for, in the order it will ask. Only what `_process` would evaluate now is started: what it
+        decides (and records, once) is the same as with one evaluator; a result it never asks for is dropped."""
+        if self.prefetch is None:
+            return
+        for key in sorted(pending):
+            future = pending[key]
+            if not future.done() or future.cancelled() or future.exception() is not None:
+                continue
+            row = future.result()
+            if row.id in self._ahead or row.source is None or self.store.evaluation(row.id) is not None:
+                continue
+            rejected = self._precheck(row.source, parse_program(row.source))[0] is not None
+            if not rejected and not self.prefetch(row.source, f"candidate {row.id}"):
+                return  # no free slot: the rest wait for one
+            self._ahead.add(row.id)
 
     def _wait(self, future: Future[CandidateRow]) -> CandidateRow:
         while True:

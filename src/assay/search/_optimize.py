@@ -7,11 +7,13 @@ ends is biased upward (the winner's curse), and a fresh evaluation is not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from assay.errors import UserError
-from assay.evaluate import EvalConfig, EvalResult, Evaluator, Verdict
+from assay.evaluate import EvalConfig, EvalResult, Verdict
 from assay.search._config import Budget, SearchConfig
 from assay.search._loop import Search
 from assay.search._programs import sha256
@@ -23,6 +25,20 @@ from assay.tasks import Task, load_task
 
 BEST_FILE = "best.py"
 _CONFIRM_TRIES = 3
+
+
+class EvaluatorLike(Protocol):
+    """What a search evaluates with: an `Evaluator`, or an `assay.cluster.RayEvaluator` (which may also start
+    evaluations ahead, `prefetch`, so that every node of a cluster is busy)."""
+
+    def evaluate(
+        self,
+        task: Task | str | Path,
+        candidate: str | Path,
+        config: EvalConfig | None = None,
+        *,
+        name: str | None = None,
+    ) -> EvalResult: ...
 
 
 @dataclass(frozen=True)
@@ -46,7 +62,7 @@ class Outcome:
 def optimize(
     task: Task,
     config: SearchConfig,
-    evaluator: Evaluator,
+    evaluator: EvaluatorLike,
     reporter: Reporter,
     *,
     runs_dir: Path,
@@ -80,7 +96,7 @@ def optimize(
 
 def resume(
     run_file: Path,
-    evaluator: Evaluator,
+    evaluator: EvaluatorLike,
     reporter: Reporter,
     *,
     budget: Budget | None = None,
@@ -116,7 +132,7 @@ def _drive(
     store: RunStore,
     config: SearchConfig,
     proposer: Proposer,
-    evaluator: Evaluator,
+    evaluator: EvaluatorLike,
     reporter: Reporter,
     out: Path | None,
 ) -> Outcome:
@@ -125,7 +141,13 @@ def _drive(
     def evaluate(source: str, name: str) -> EvalResult:
         return evaluator.evaluate(task, source, search_config, name=name)
 
-    search = Search(run_id, task, store, proposer, evaluate, config, reporter)
+    ahead: Callable[..., bool] | None = getattr(evaluator, "prefetch", None)
+
+    def prefetch(source: str, name: str) -> bool:
+        assert ahead is not None
+        return ahead(task, source, search_config, name=name)
+
+    search = Search(run_id, task, store, proposer, evaluate, config, reporter, prefetch if ahead else None)
     try:
         reason = search.run()
         confirm = config.eval.confirm_config() if config.confirm else None
@@ -150,7 +172,7 @@ def _drive(
 
 
 def _confirm(
-    search: Search, store: RunStore, task: Task, evaluator: Evaluator, config: EvalConfig | None, reporter: Reporter
+    search: Search, store: RunStore, task: Task, evaluator: EvaluatorLike, config: EvalConfig | None, reporter: Reporter
 ) -> tuple[CandidateRow | None, EvalResult | None, bool]:
     """The best candidate that a fresh, full evaluation still verifies (trying the best few, in order)."""
     ranked = search.db.ranked()

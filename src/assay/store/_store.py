@@ -160,14 +160,19 @@ class RunStore:
             )
 
     def add_evaluation(self, candidate_id: int, kind: str, result: EvalResult, message: str = "") -> EvaluationRow:
-        """Record an evaluation and its score-log entry. Fitness is the interval's low end, and only when verified."""
+        """Record an evaluation and its score-log entry. Fitness is the interval's low end, and only when verified.
+
+        Written once per (candidate, kind): a second result for the same pair (an evaluation retried after its
+        node was lost, a session that evaluated it again) leaves the first in place and returns it, with no
+        second score-log entry.
+        """
         verified = result.verdict == Verdict.VERIFIED and result.speedup_ci is not None
         low, high = (result.speedup_ci[0], result.speedup_ci[1]) if result.speedup_ci else (None, None)
         fitness = low if verified else None
         with self._event() as c:
             cursor = c.execute(
                 "INSERT INTO evaluations (candidate_id, kind, verdict, speedup, ci_low, ci_high, fitness, result,"
-                " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (candidate_id, kind) DO NOTHING",
                 (
                     candidate_id,
                     kind,
@@ -180,6 +185,11 @@ class RunStore:
                     time.time(),
                 ),
             )
+            if cursor.rowcount == 0:  # already recorded
+                row = c.execute(
+                    "SELECT * FROM evaluations WHERE candidate_id = ? AND kind = ?", (candidate_id, kind)
+                ).fetchone()
+                return _evaluation(row)
             evaluation_id = int(cursor.lastrowid or 0)
             if kind == "search":
                 c.execute("UPDATE candidates SET status = 'evaluated' WHERE id = ?", (candidate_id,))
