@@ -1,7 +1,12 @@
-"""Proposers by name: `--proposer NAME` picks one. Others can register their own."""
+"""Proposers by name: `--proposer NAME` picks one. Others can register their own.
+
+A factory is a callable, or the "module:attribute" path of one, imported on first use: the search names the
+LLM proposers (which build on it, in `assay.llm`) without depending on them, as a plug-in would be named.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from assay.errors import ConfigError
@@ -10,10 +15,10 @@ from assay.search._proposer import Proposer
 
 ProposerFactory = Callable[[SearchConfig], Proposer]
 
-_FACTORIES: dict[str, ProposerFactory] = {}
+_FACTORIES: dict[str, ProposerFactory | str] = {}
 
 
-def register_proposer(name: str, factory: ProposerFactory) -> None:
+def register_proposer(name: str, factory: ProposerFactory | str) -> None:
     _FACTORIES[name] = factory
 
 
@@ -30,23 +35,22 @@ def make_proposer(config: SearchConfig) -> Proposer:
     factory = _FACTORIES.get(config.proposer)
     if factory is None:
         raise ConfigError(f"unknown proposer {config.proposer!r}; known: {', '.join(proposer_names())}")
+    if isinstance(factory, str):
+        module, _, attribute = factory.partition(":")
+        target: object = importlib.import_module(module)
+        for part in attribute.split("."):
+            target = getattr(target, part)
+        assert callable(target), factory
+        made: Proposer = target(config)
+        return made
     return factory(config)
 
 
 def _offline(config: SearchConfig) -> Proposer:
-    try:
-        from assay.search._offline import OfflineProposer  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        raise ConfigError("the offline proposer is not part of this installation; use --proposer llm") from None
-    proposer: Proposer = OfflineProposer()
-    return proposer
+    from assay.search._offline import OfflineProposer
 
-
-def _llm(config: SearchConfig) -> Proposer:
-    from assay.llm import LLMProposer
-
-    return LLMProposer.from_config(config)
+    return OfflineProposer()
 
 
 register_proposer("offline", _offline)
-register_proposer("llm", _llm)
+register_proposer("llm", "assay.llm:LLMProposer.from_config")
