@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Callable
 from typing import Any
 
 from assay.errors import TaskError, WorkerError, WorkerTimeout
 from assay.evaluate._outcome import Outcome, flag, from_error, from_exit, status_text
 from assay.evaluate._result import Verdict
 from assay.evaluate._workers import Worker
-from assay.worker import Failure, Layout, ProtocolError, Ran, Run, parse_laid_out, parse_ran
+from assay.worker import Failure, LaidOut, Layout, ProtocolError, Ran, Run, parse_laid_out, parse_ran
 
 _FROM_OUTSIDE = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)  # what a terminal or a job manager sends
 
@@ -82,15 +83,7 @@ class Exchange:
             raise WorkerError(f"the reference worker failed to lay out its inputs: {reply.type}: {reply.detail}")
 
     def candidate_layout(self, cand: Worker, layout: Layout, limit: float) -> None:
-        body = self.candidate_exchange(cand, layout.model_dump(), limit, "while laying out its inputs")
-        try:
-            reply = parse_laid_out(body)
-        except ProtocolError as exc:
-            raise protocol_violation(str(exc)) from None
-        if isinstance(reply, Failure):
-            raise from_error(reply, "call")
-        if reply.id != layout.id:
-            raise protocol_violation(f"the reply to layout {layout.id} answered {reply.id}")
+        self._candidate_reply(cand, layout.model_dump(), limit, "while laying out its inputs", parse_laid_out)
 
     def reference_call(self, ref: Worker, run: Run) -> Ran:
         """One call on the reference. Its reply is the task's own code speaking: a failure is the task's."""
@@ -111,15 +104,29 @@ class Exchange:
         Raises:
             Outcome: the candidate crashed, timed out, broke the protocol, or raised in the call.
         """
-        body = self.candidate_exchange(cand, run.model_dump(), limit, "during a call")
+        reply = self._candidate_reply(cand, run.model_dump(), limit, "during a call", parse_ran)
+        assert isinstance(reply, Ran)
+        return reply
+
+    def _candidate_reply(
+        self,
+        cand: Worker,
+        request: dict[str, Any],
+        limit: float,
+        when: str,
+        parse: Callable[[bytes], Ran | LaidOut | Failure],
+    ) -> Ran | LaidOut:
+        """Send a request, validate the reply, and make any failure the verdict it deserves; the reply must echo
+        the request's id."""
+        body = self.candidate_exchange(cand, request, limit, when)
         try:
-            reply = parse_ran(body)
+            reply = parse(body)
         except ProtocolError as exc:
             raise protocol_violation(str(exc)) from None
         if isinstance(reply, Failure):
             raise from_error(reply, "call")
-        if reply.id != run.id:
-            raise protocol_violation(f"the reply to call {run.id} answered call {reply.id}")
+        if reply.id != request["id"]:
+            raise protocol_violation(f"the reply to request {request['id']} answered {reply.id}")
         return reply
 
     def candidate_exchange(self, cand: Worker, request: dict[str, Any], limit: float, when: str) -> bytes:
