@@ -272,7 +272,7 @@ def test_an_environment_report(tmp_path: Path) -> None:
 
 
 def test_a_bench_report(run_file: Path, tmp_path: Path) -> None:
-    from assay.cli._results import append_row
+    from assay.cli._results import ResultsFile
     from assay.evaluate import EvalError
 
     store = RunStore.open(run_file)
@@ -281,9 +281,10 @@ def test_a_bench_report(run_file: Path, tmp_path: Path) -> None:
     finally:
         store.close()
     out = tmp_path / "results.jsonl"
+    results_file = ResultsFile(out)
     for n, result in enumerate(results):  # real evaluations, spread over three tasks
-        append_row(out, f"k{n}", result.model_copy(update={"task": f"l{n % 3}_task", "candidate": f"c{n}.py"}))
-    append_row(out, "err", EvalError(error="SandboxError", message="no sandbox", task="l3_task", candidate="x.py"))
+        results_file.record(f"k{n}", result.model_copy(update={"task": f"l{n % 3}_task", "candidate": f"c{n}.py"}))
+    results_file.record("err", EvalError(error="SandboxError", message="no sandbox", task="l3_task", candidate="x.py"))
     code, _, stderr = _report(str(out), "--check")
     assert code == 0, stderr
     facts = _facts(tmp_path / "results-report")
