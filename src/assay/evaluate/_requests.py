@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from assay.errors import TaskError, WorkerError, WorkerTimeout
 from assay.evaluate._outcome import Outcome, flag, from_error, from_exit, status_text
@@ -19,6 +19,7 @@ from assay.evaluate._result import Verdict
 from assay.evaluate._workers import Worker
 from assay.worker import Failure, LaidOut, Layout, ProtocolError, Ran, Run, parse_laid_out, parse_ran
 
+T = TypeVar("T")
 _FROM_OUTSIDE = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)  # what a terminal or a job manager sends
 
 
@@ -44,15 +45,10 @@ class Exchange:
         except BrokenPipeError:
             raise _trusted_death(worker) from None
 
-    def trusted_receive(self, worker: Worker, deadline: float | None = None) -> dict[str, Any]:
-        """A reply of the generator or the reference; their failure is the task's or ours, never a verdict.
-
-        Raises:
-            TaskError: the task's own code killed its worker (out of memory, a crash).
-            WorkerTimeout: the evaluation's time ran out in trusted code.
-        """
+    def trusted_reply(self, worker: Worker, parse: Callable[[bytes], T]) -> T:
+        """A reply of the generator or the reference, validated like any other (a malformed one is our bug)."""
         try:
-            return worker.receive(deadline or self.deadline)
+            return parse(worker.receive_body(self.deadline))
         except ProtocolError as exc:
             raise self._trusted_failure(worker, exc) from None
 

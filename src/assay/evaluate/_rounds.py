@@ -24,7 +24,7 @@ from assay.evaluate._round import Block, Round, Side, input_span
 from assay.evaluate._session import Session
 from assay.evaluate._workers import Worker
 from assay.timing import Step
-from assay.worker import Layout, OutputProblem, Ran, Run
+from assay.worker import Failure, Generate, Layout, OutputProblem, Ran, Run, parse_generated
 
 
 class Rounds:
@@ -235,19 +235,19 @@ class Rounds:
         gen = s.gen
         assert gen is not None
         ahead, self.ahead = self.ahead, None
-        reply = s.exchange.trusted_receive(gen) if ahead is not None else None
+        reply = s.exchange.trusted_reply(gen, parse_generated) if ahead is not None else None
         if reply is None or ahead != (sizes, k):
             self._request_inputs(sizes, k)
-            reply = s.exchange.trusted_receive(gen)
-        if "error" in reply:
-            raise TaskError(f"get_inputs() of task {s.task.name} failed: {reply.get('type')}: {reply.get('detail')}")
-        return reply["calls"], int(reply["end"])
+            reply = s.exchange.trusted_reply(gen, parse_generated)
+        if isinstance(reply, Failure):
+            raise TaskError(f"get_inputs() of task {s.task.name} failed: {reply.type}: {reply.detail}")
+        return [[spec.model_dump() for spec in call] for call in reply.calls], reply.end
 
     def _request_inputs(self, sizes: dict[str, int] | None, k: int) -> None:
         gen = self.session.gen
         assert gen is not None
         seeds = [secrets.randbits(63) for _ in range(k)]
-        self.session.exchange.trusted_send(gen, {"op": "gen", "seeds": seeds, "sizes": sizes, "offset": 0})
+        self.session.exchange.trusted_send(gen, Generate(seeds=seeds, sizes=sizes, offset=0).model_dump())
 
     def _generate_ahead(self, sizes: dict[str, int] | None, k: int) -> None:
         """Have the generator make the next round's inputs while this round's outputs are checked.

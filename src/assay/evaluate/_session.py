@@ -33,7 +33,16 @@ from assay.evaluate._requests import Exchange, protocol_violation
 from assay.evaluate._workers import Worker
 from assay.evaluate._zygote import Zygote
 from assay.tasks import Task
-from assay.worker import Failure, ProtocolError, parse_ready
+from assay.worker import (
+    Failure,
+    Hello,
+    LoadCandidate,
+    LoadTask,
+    ProtocolError,
+    parse_hello,
+    parse_ready,
+    parse_task_ready,
+)
 
 _FROM_OUTSIDE = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)  # what a terminal or a job manager sends
 
@@ -101,27 +110,26 @@ class Session:
             "devices": gpu_devices() if self.config.device != "cpu" else [],
         }
 
-    def _hello(self, worker: Worker) -> dict[str, Any]:
+    def _hello(self, worker: Worker) -> Hello:
         """The first message, sent by the worker before any task or candidate code exists in it: trusted."""
         try:
-            hello = worker.receive(min(self.deadline, time.monotonic() + 60))
+            hello = parse_hello(worker.receive_body(min(self.deadline, time.monotonic() + 60)))
         except ProtocolError as exc:
             raise SandboxError(f"the {worker.role} worker's sandbox failed to start ({exc})") from None
-        if "error" in hello:
-            raise SandboxError(str(hello.get("detail", "the sandbox failed to start")))
-        worker.host_pid = int(hello["pid"])
+        if isinstance(hello, Failure):
+            raise SandboxError(hello.detail or "the sandbox failed to start")
+        worker.host_pid = hello.pid
         return hello
 
-    def _task_load(self, weight_seed: int, model: bool) -> dict[str, Any]:
-        return {
-            "op": "load",
-            "task_file": str(self.task.task_file),
-            "sizes": dict(self.config.sizes),
-            "extra_sizes": [dict(s) for s in self.task.spec.extra_sizes],
-            "weight_seed": weight_seed,
-            "model": model,
-            "device": self.config.device,
-        }
+    def _task_load(self, weight_seed: int, model: bool) -> LoadTask:
+        return LoadTask(
+            task_file=str(self.task.task_file),
+            sizes=dict(self.config.sizes),
+            extra_sizes=[dict(s) for s in self.task.spec.extra_sizes],
+            weight_seed=weight_seed,
+            model=model,
+            device=self.config.device,
+        )
 
     def start_reference(self, weight_seed: int) -> None:
         """The trusted generator and reference workers, sandboxed like the candidate (equal conditions).
@@ -146,12 +154,12 @@ class Session:
         self.cand = Worker(self.zygote, "candidate", cand_config, self.deadline)
         for worker, model in ((self.gen, False), (self.ref, True)):
             self._hello(worker)
-            self.exchange.trusted_send(worker, self._task_load(weight_seed, model))
+            self.exchange.trusted_send(worker, self._task_load(weight_seed, model).model_dump())
         for worker in (self.gen, self.ref):
-            reply = self.exchange.trusted_receive(worker)
-            if "error" in reply:
-                raise TaskError(f"task {self.task.name} fails to load: {reply.get('type')}: {reply.get('detail')}")
-            self.init_inputs = reply["init_inputs"]
+            reply = self.exchange.trusted_reply(worker, parse_task_ready)
+            if isinstance(reply, Failure):
+                raise TaskError(f"task {self.task.name} fails to load: {reply.type}: {reply.detail}")
+            self.init_inputs = list(reply.init_inputs)
         self.ref.freeze()
         # The orchestrator joins the timing CPU: it sleeps while a call runs there, so the other CPU stays idle
         # during timed calls (a busy sibling CPU slows a call by up to 2x, docs/measurement.md), and its wake-ups
@@ -163,16 +171,15 @@ class Session:
     def start_candidate(self, weight_seed: int) -> None:
         cand = self.cand
         assert cand is not None and self.ref is not None
-        self.isolation = dict(self._hello(cand).get("isolation", {}))
+        self.isolation = dict(self._hello(cand).isolation)
         limit = min(self.deadline, time.monotonic() + self.config.construct_timeout_s)
-        request = {
-            "op": "load",
-            "source": self.source,
-            "init_inputs": self.init_inputs,
-            "weight_seed": weight_seed,
-            "mutates_inputs": self.task.spec.mutates_inputs,
-            "device": self.config.device,
-        }
+        request = LoadCandidate(
+            source=self.source,
+            init_inputs=self.init_inputs,
+            weight_seed=weight_seed,
+            mutates_inputs=self.task.spec.mutates_inputs,
+            device=self.config.device,
+        ).model_dump()
         body = self.exchange.candidate_exchange(cand, request, limit, "while importing or constructing the candidate")
         try:
             reply = parse_ready(body)

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from assay.evaluate._zygote import Zygote
-from assay.worker import CANDIDATE_MESSAGE_CAP, TRUSTED_MESSAGE_CAP, recv, recv_body, send
+from assay.worker import CANDIDATE_MESSAGE_CAP, TRUSTED_MESSAGE_CAP, recv_body, send
 
 _STOPPED = frozenset("TtXZ")  # stopped (job control or tracing), or exiting: off the CPU for good
 _RESUMING = signal.SIGCONT  # pending only if the worker blocks it; our own resume sends it
@@ -67,11 +67,8 @@ class Worker:
     def send(self, message: dict[str, Any]) -> None:
         send(self.cmd_w, message)
 
-    def receive(self, deadline: float) -> dict[str, Any]:
-        return recv(self.reply_r, deadline=deadline, cap=self.cap)
-
     def receive_body(self, deadline: float) -> bytes:
-        """One message, unparsed: the candidate's replies are validated by `assay.worker` models, never trusted."""
+        """One message, unparsed: every reply is validated by the models of `assay.worker` before it is read."""
         return recv_body(self.reply_r, deadline=deadline, cap=self.cap)
 
     def view(self, offset: int, nbytes: int) -> memoryview:
@@ -139,7 +136,15 @@ class Worker:
             if time.monotonic() > deadline:
                 break
             os.sched_yield()
+        # A thread shown as stopped may still be finishing its switch off the CPU, which adds its last stretch
+        # to the clock a few microseconds later: wait for two equal readings before taking the baseline.
         self.frozen_cpu = self.cpu_time()
+        for _ in range(50):
+            time.sleep(50e-6)
+            again = self.cpu_time()
+            if again == self.frozen_cpu or math.isnan(again):
+                break
+            self.frozen_cpu = again
         return settled
 
     def breach(self) -> str | None:

@@ -69,7 +69,65 @@ class Run(_Message):
     slot: Annotated[int, Field(ge=0)]
 
 
+JsonValue = int | float | bool | str | None | list[Any]
+
+
+class LoadTask(_Message):
+    """To the generator and the reference: import the task at these sizes; build Model unless `model` is false."""
+
+    op: Literal["load"] = "load"
+    task_file: str
+    sizes: dict[str, int]
+    extra_sizes: list[dict[str, int]]
+    weight_seed: int
+    model: bool
+    device: str
+
+
+class LoadCandidate(_Message):
+    """To the candidate's worker: its source, and what to construct ModelNew with."""
+
+    op: Literal["load"] = "load"
+    source: str
+    init_inputs: list[JsonValue]
+    weight_seed: int
+    mutates_inputs: bool
+    device: str
+
+
+class Generate(_Message):
+    """To the generator: one input set per seed, written into its channel from `offset` on."""
+
+    op: Literal["gen"] = "gen"
+    seeds: list[int]
+    sizes: dict[str, int] | None
+    offset: Annotated[int, Field(ge=0)]
+
+
 # ---------------------------------------------------------------- worker -> orchestrator
+class Hello(_Message):
+    """A worker's first message, sent before any task or candidate code exists in it."""
+
+    ok: Literal["hello"]
+    pid: Annotated[int, Field(ge=1)]
+    isolation: dict[str, Any]
+
+
+class TaskReady(_Message):
+    """The generator or the reference has loaded the task."""
+
+    ok: Literal["ready"]
+    init_inputs: list[JsonValue]
+    construct_s: Seconds
+
+
+class Generated(_Message):
+    """Where the generator wrote each call's inputs, and the end of what it wrote."""
+
+    calls: list[list[InputSpec]]
+    end: Annotated[int, Field(ge=0)]
+
+
 class Output(_Message):
     """A call's output: a plain, contiguous tensor at `address` in the worker's memory, kept alive until the
     worker's next request; the orchestrator copies it out itself."""
@@ -120,6 +178,9 @@ T = TypeVar("T")
 _RAN: TypeAdapter[Ran | Failure] = TypeAdapter(Ran | Failure)
 _READY: TypeAdapter[Ready | Failure] = TypeAdapter(Ready | Failure)
 _LAID_OUT: TypeAdapter[LaidOut | Failure] = TypeAdapter(LaidOut | Failure)
+_HELLO: TypeAdapter[Hello | Failure] = TypeAdapter(Hello | Failure)
+_TASK_READY: TypeAdapter[TaskReady | Failure] = TypeAdapter(TaskReady | Failure)
+_GENERATED: TypeAdapter[Generated | Failure] = TypeAdapter(Generated | Failure)
 
 
 def _parse(adapter: TypeAdapter[T], body: bytes, what: str) -> T:
@@ -150,3 +211,15 @@ def parse_ready(body: bytes) -> Ready | Failure:
 def parse_laid_out(body: bytes) -> LaidOut | Failure:
     """A reply to `Layout`. Raises ProtocolError when malformed."""
     return _parse(_LAID_OUT, body, "reply to the layout")
+
+
+def parse_hello(body: bytes) -> Hello | Failure:
+    return _parse(_HELLO, body, "the worker's hello")
+
+
+def parse_task_ready(body: bytes) -> TaskReady | Failure:
+    return _parse(_TASK_READY, body, "reply to the task's load request")
+
+
+def parse_generated(body: bytes) -> Generated | Failure:
+    return _parse(_GENERATED, body, "reply to the input request")
