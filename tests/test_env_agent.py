@@ -219,7 +219,8 @@ def test_a_scripted_agent_through_three_runs(base: Path, agent: Agent, evaluator
             thread.join(300)
         assert sorted(r["entry"]["index"] for r in replies) == [1, 2]  # served one after the other
     with scorer_thread(third.state, evaluator):
-        assert agent.score(third.workspace, SOLUTIONS / "worse.py")["entry"]["verdict"] == "verified"
+        entry = agent.score(third.workspace, SOLUTIONS / "worse.py")["entry"]
+        assert entry["verdict"] == "verified", entry
 
     report = assay("env", "report", str(first.state), "--json", "--plot", str(base / "run.png"))
     assert report.returncode == 0, report.stderr

@@ -41,10 +41,12 @@ SYNTAX = HEAD + "        return torch.tanh(x) * self.scale)\n"
 
 
 def slow(k: int) -> str:
-    """Correct, and about k times slower than GOOD: speeds far enough apart that their order is never in doubt."""
+    """Correct, and slower than GOOD by k - 1 units of four extra tanh passes: speeds far enough apart that their
+    order is never in doubt. (One extra pass per unit was not: a worker's call costs about 0.3 ms here whatever it
+    computes, and a tanh pass 0.06 ms, so slow(2) and slow(3) read 0.83x and 0.87x, in either order.)"""
     return (
         HEAD
-        + f"        for _ in range({k - 1}):\n            torch.tanh(x)\n        return torch.tanh(x) * self.scale\n"
+        + f"        for _ in range({4 * (k - 1)}):\n            torch.tanh(x)\n        return torch.tanh(x) * self.scale\n"
     )
 
 
@@ -74,10 +76,10 @@ def _run(server: ScriptedLLM, evaluator: Evaluator, runs: Path, models: list[str
     return outcome, RunStore.open(outcome.run_file)
 
 
-# Flags that a busy machine can put on an honest program (the evaluator compares clocks and off-CPU time, which
-# other processes disturb). A scenario whose honest programs drew one is measured again, up to TRIES times: its
+# Flags that a busy machine can put on an honest program (the evaluator compares clocks, off-CPU time and the
+# reference's time by round order, which other processes disturb). A scenario whose honest programs drew one is measured again, up to TRIES times: its
 # lineage depends on which programs were verified, so a noisy verdict changes what is compared.
-TIMING_FLAGS = {"clock-mismatch", "off-cpu"}
+TIMING_FLAGS = {"clock-mismatch", "off-cpu", "reference-harmed"}
 TRIES = 3
 
 
@@ -223,7 +225,7 @@ def test_token_money_time_and_stall_budgets(tmp_path: Path, evaluator: Evaluator
 
 
 def resume_script(request: Request) -> Reply:
-    """Correct programs of speeds at least a third apart (1, 1/2, 1/3, 1/4, 1/16, ...), so that the parents the
+    """Correct programs of well separated speeds (GOOD, slow(2), slow(3), slow(4), slow(16), ...), so that the parents the
     search draws by rank are the same in every run; one reply without code, one wrong program repaired."""
     step, attempt = request.step, request.attempt
     if step == 0:

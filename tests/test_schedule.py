@@ -43,7 +43,7 @@ def noisy(speedup: float, sd: float, seed: int = 0) -> Callable[[Step, int], tup
     rng = np.random.default_rng(seed)
 
     def call_s(step: Step, i: int) -> tuple[float, float]:
-        return 5e-3 * (1 + sd * rng.standard_normal()), 5e-3 / speedup * (1 + sd * rng.standard_normal())
+        return 6e-3 * (1 + sd * rng.standard_normal()), 6e-3 / speedup * (1 + sd * rng.standard_normal())
 
     return call_s
 
@@ -65,7 +65,7 @@ def test_the_default_path_stops_at_the_target_after_the_minimum() -> None:
     schedule, _steps = drive(Plan(), noisy(1.0, 0.01))
     assert len(schedule.samples) == 50
     assert schedule.final().halfwidth <= 0.0125
-    assert schedule.calls_per_sample == 1  # 5 ms calls: one per 1 ms block
+    assert schedule.calls_per_sample == 1  # 6 ms calls: one per 5 ms block
 
 
 def test_a_noisy_machine_runs_to_the_cap() -> None:
@@ -83,8 +83,8 @@ def test_the_timing_budget_ends_the_measurement() -> None:
 
 def test_short_calls_are_timed_in_blocks_of_at_least_the_minimum() -> None:
     schedule, steps = drive(Plan(), lambda step, i: (1e-4, 1e-4))
-    assert schedule.calls_per_sample == 10  # 0.1 ms calls, 1 ms blocks
-    assert all(s.calls == 10 for s in steps if s.phase == "measure")
+    assert schedule.calls_per_sample == 50  # 0.1 ms calls, 5 ms blocks
+    assert all(s.calls == 50 for s in steps if s.phase == "measure")
 
 
 def test_blocks_are_capped_by_the_bytes_a_call_moves() -> None:

@@ -13,7 +13,7 @@ class EvalConfig:
     """Options of one evaluation.
 
     The timing defaults follow docs/measurement.md and docs/evaluator.md: interleaved rounds in an order drawn
-    at random each round, one thread, samples of at least 1 ms, the speedup as the ratio of the two sides' mean
+    at random each round, one thread, samples of at least 5 ms, the speedup as the ratio of the two sides' mean
     times per call (stratified by order) with a bootstrap interval (`assay.timing`). The stopping rule adds
     rounds until the interval's half-width is under `target_halfwidth` (or `max_rounds` or `timing_budget_s` is
     reached). The per-round log-ratio sd on this kind of machine is 0.03-0.06 in calm hours and up to 0.10-0.15
@@ -42,7 +42,11 @@ class EvalConfig:
     target_halfwidth: float = 0.0125
     timing_budget_s: float = 2.0  # seconds of timed work per side, at most
     warmup_s: float = 0.1  # per side; first calls (lazy init, caches) are checked but not timed
-    min_block_s: float = 1e-3  # a sample is a block of calls lasting at least this long
+    # A sample is a block of calls lasting at least this long. 5 ms, not the 1 ms of docs/measurement.md: the side
+    # that runs right after the other worker's block pays a fixed ~0.1 ms, which in 1 ms blocks read as a 7-12%
+    # slower reference after the candidate (A/A of a 0.25 ms task) and read identical code above 1.03x in 17 of
+    # 20 evaluations; in 5 ms blocks that order effect is 0-4% (docs/evaluator.md, "Block length").
+    min_block_s: float = 5e-3
     max_block_calls: int = 64
     block_bytes: int = 64 << 20  # data of one block in the memfds; well under the sandbox's 256 MiB file limit
     construct_timeout_s: float = 180.0  # import + constructor, compilers included

@@ -39,7 +39,7 @@ class Plan:
     target_halfwidth: float = 0.0125
     timing_budget_s: float = 2.0
     warmup_s: float = 0.1
-    min_block_s: float = 1e-3
+    min_block_s: float = 5e-3
     max_block_calls: int = 64
     block_bytes: int = 64 << 20
     bootstrap_resamples: int = 2000
