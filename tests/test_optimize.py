@@ -46,7 +46,8 @@ def slow(k: int) -> str:
     computes, and a tanh pass 0.06 ms, so slow(2) and slow(3) read 0.83x and 0.87x, in either order.)"""
     return (
         HEAD
-        + f"        for _ in range({4 * (k - 1)}):\n            torch.tanh(x)\n        return torch.tanh(x) * self.scale\n"
+        + f"        for _ in range({4 * (k - 1)}):\n            torch.tanh(x)\n"
+        + "        return torch.tanh(x) * self.scale\n"
     )
 
 
@@ -77,8 +78,9 @@ def _run(server: ScriptedLLM, evaluator: Evaluator, runs: Path, models: list[str
 
 
 # Flags that a busy machine can put on an honest program (the evaluator compares clocks, off-CPU time and the
-# reference's time by round order, which other processes disturb). A scenario whose honest programs drew one is measured again, up to TRIES times: its
-# lineage depends on which programs were verified, so a noisy verdict changes what is compared.
+# reference's time by round order, which other processes disturb). A scenario whose honest programs drew one is
+# measured again, up to TRIES times: its lineage depends on which programs were verified, so a noisy verdict
+# changes what is compared.
 TIMING_FLAGS = {"clock-mismatch", "off-cpu", "reference-harmed"}
 TRIES = 3
 
@@ -225,8 +227,9 @@ def test_token_money_time_and_stall_budgets(tmp_path: Path, evaluator: Evaluator
 
 
 def resume_script(request: Request) -> Reply:
-    """Correct programs of well separated speeds (GOOD, slow(2), slow(3), slow(4), slow(16), ...), so that the parents the
-    search draws by rank are the same in every run; one reply without code, one wrong program repaired."""
+    """Correct programs of well separated speeds (GOOD, slow(2), slow(3), slow(4), slow(16), ...), so that the
+    parents the search draws by rank are the same in every run; one reply without code, one wrong program
+    repaired."""
     step, attempt = request.step, request.attempt
     if step == 0:
         return fenced(GOOD)
