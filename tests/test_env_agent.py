@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import pwd
 import shutil
@@ -246,3 +247,23 @@ def test_the_start_derived_from_a_bare_kernelbench_file_is_verified(tmp_path: Pa
     init_environment(task, layout, reference=FIXTURES / "eval" / "honest.py")
     result = evaluator.evaluate(task, layout.workspace / "solution.py", QUICK)
     assert result.verdict == "verified", result.message
+
+
+def test_each_baseline_is_the_mean_of_its_evaluations(tmp_path: Path, evaluator: Evaluator) -> None:
+    layout = Layout(workspace=tmp_path / "ws", state=tmp_path / "state", socket=tmp_path / "s.sock")
+    settings = ScorerSettings.quick().model_copy(update={"baseline_runs": 2})
+    init_environment(TASK, layout, settings=settings)
+    scorer = Scorer(layout.state, evaluator)
+    baselines = scorer.ensure_baselines()
+    assert len(baselines.start_runs) == len(baselines.reference_runs) == 2
+    assert baselines.start == pytest.approx(sum(math.log(s) for s in baselines.start_runs) / 2)
+    assert baselines.reference == pytest.approx(sum(math.log(s) for s in baselines.reference_runs) / 2)
+    # Every evaluation is kept, and the stored span holds each of them.
+    for which, runs in (("start", baselines.start_runs), ("reference", baselines.reference_runs)):
+        names = [f"baseline-{which}.json", f"baseline-{which}-2.json"]
+        speedups = [json.loads((layout.state / "details" / n).read_text())["speedup"] for n in names]
+        assert speedups == runs
+    low, high = baselines.reference_speedup_ci
+    assert low <= min(baselines.reference_runs) and max(baselines.reference_runs) <= high
+    assert low > baselines.start_speedup_ci[1]
+    assert Scorer(layout.state, evaluator).ensure_baselines() == baselines  # measured once, then read

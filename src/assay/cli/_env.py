@@ -59,6 +59,11 @@ def parse_duration(text: str) -> float:
     type=click.Path(path_type=Path),
     help="Reuse the baselines of another environment (STATE) of this task, so that runs share y_s and y_r.",
 )
+@click.option(
+    "--baseline-runs",
+    type=click.IntRange(1, 20),
+    help="Evaluations of each baseline, averaged [default: 3; 1 with --quick].",
+)
 @click.option("--owner", help="Give the workspace to this user (NAME, UID or UID:GID; root only).")
 @click.option("--scorer", help="Give the state to this user, who runs `assay env serve` (root only).")
 @one_line_errors
@@ -74,6 +79,7 @@ def init_command(
     isolation: str,
     device: str,
     baselines_from: Path | None,
+    baseline_runs: int | None,
     owner: str | None,
     scorer: str | None,
 ) -> None:
@@ -83,6 +89,8 @@ def init_command(
     state, sock = default_layout(workspace, state, socket)
     level = cast(Literal["L1", "L2", "L3"], isolation)
     settings = ScorerSettings.quick(level, device) if quick else ScorerSettings(isolation=level, device=device)
+    if baseline_runs is not None:
+        settings = settings.model_copy(update={"baseline_runs": baseline_runs})
     layout = Layout(
         workspace=workspace.absolute(),
         state=state,

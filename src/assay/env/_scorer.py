@@ -117,32 +117,38 @@ class Scorer:
     def ensure_baselines(self) -> Baselines:
         """Measure y_s and y_r once, under the settings every entry is scored with.
 
+        Each is the mean log speedup of `settings.baseline_runs` evaluations, start and reference alternating, so
+        that a slow spell of the machine or one worker process's own speed does not set the scale of every score.
+
         Raises:
             UserError: the starting or reference solution is not verified, or the reference is not measurably
-                faster than the starting solution (normalized scores would be noise).
+                faster than the starting solution in every evaluation (normalized scores would be noise).
         """
         if self.env.baselines is not None:
             return self.env.baselines
-        results = {}
-        for which in ("start", "reference"):
-            result = self._evaluate(self.state / TASK_DIR / f"{which}.py", f"{which}.py")
-            write_atomic(self.state / "details" / f"baseline-{which}.json", result.model_dump_json())
-            if not result.ok or result.speedup is None or result.speedup_ci is None:
-                raise UserError(f"the {which} solution is {result.verdict}, not verified: {result.message}")
-            results[which] = result
-        start, reference = results["start"], results["reference"]
-        assert start.speedup_ci is not None and reference.speedup_ci is not None
-        if reference.speedup_ci[0] <= start.speedup_ci[1]:
+        runs: dict[str, list[EvalResult]] = {"start": [], "reference": []}
+        for i in range(self.env.settings.baseline_runs):
+            for which in ("start", "reference"):
+                result = self._evaluate(self.state / TASK_DIR / f"{which}.py", f"{which}.py")
+                suffix = "" if i == 0 else f"-{i + 1}"
+                write_atomic(self.state / "details" / f"baseline-{which}{suffix}.json", result.model_dump_json())
+                if not result.ok or result.speedup is None or result.speedup_ci is None:
+                    raise UserError(f"the {which} solution is {result.verdict}, not verified: {result.message}")
+                runs[which].append(result)
+        start, reference = _span(runs["start"]), _span(runs["reference"])
+        if reference[0] <= start[1]:
             raise UserError(
-                f"the reference solution ({reference.speedup:.3f}x {reference.speedup_ci}) is not measurably faster "
-                f"than the starting solution ({start.speedup:.3f}x {start.speedup_ci}) here: scores would be noise"
+                f"the reference solution ({_readings(runs['reference'])}) is not measurably faster than the starting "
+                f"solution ({_readings(runs['start'])}) here: scores would be noise"
             )
         self.env.baselines = Baselines(
-            start=raw_score(start.speedup or 1.0),
-            reference=raw_score(reference.speedup or 1.0),
-            start_speedup_ci=start.speedup_ci,
-            reference_speedup_ci=reference.speedup_ci,
+            start=_mean_log(runs["start"]),
+            reference=_mean_log(runs["reference"]),
+            start_speedup_ci=start,
+            reference_speedup_ci=reference,
             measured_at=utc_now(),
+            start_runs=[r.speedup or 1.0 for r in runs["start"]],
+            reference_runs=[r.speedup or 1.0 for r in runs["reference"]],
         )
         write_env(self.state, self.env)
         return self.env.baselines
@@ -238,3 +244,17 @@ class Scorer:
         if entry is not None:
             reply["entry"] = entry.model_dump(exclude={"peer_uid"})
         return reply
+
+
+def _mean_log(results: list[EvalResult]) -> float:
+    return sum(raw_score(r.speedup or 1.0) for r in results) / len(results)
+
+
+def _span(results: list[EvalResult]) -> list[float]:
+    """From the lowest low end to the highest high end of the results' intervals."""
+    intervals = [r.speedup_ci for r in results if r.speedup_ci is not None]
+    return [min(ci[0] for ci in intervals), max(ci[1] for ci in intervals)]
+
+
+def _readings(results: list[EvalResult]) -> str:
+    return ", ".join(f"{r.speedup:.3f}x {r.speedup_ci}" for r in results)

@@ -49,6 +49,10 @@ class ScorerSettings(BaseModel):
     call_timeout_s: float = 10.0
     isolation: Literal["L1", "L2", "L3"] | None = "L2"
     device: str = "cpu"
+    # Evaluations per baseline, alternating start and reference. Each worker process has a speed of its own (4%
+    # sd between A/A evaluations of a memory-bound task here, docs/evaluator.md), and every score is scaled by
+    # y_r - y_s: one evaluation each would put that spread into every normalized score.
+    baseline_runs: int = Field(default=3, ge=1, le=20)
 
     @classmethod
     def quick(cls, isolation: Literal["L1", "L2", "L3"] | None = "L2", device: str = "cpu") -> ScorerSettings:
@@ -62,10 +66,11 @@ class ScorerSettings(BaseModel):
             call_timeout_s=5,
             isolation=isolation,
             device=device,
+            baseline_runs=1,
         )
 
     def eval_config(self) -> EvalConfig:
-        fields = self.model_dump(exclude={"profile"})
+        fields = self.model_dump(exclude={"profile", "baseline_runs"})
         return EvalConfig(**fields)
 
 
@@ -75,9 +80,11 @@ class Baselines(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     start: float
     reference: float
-    start_speedup_ci: list[float]
+    start_speedup_ci: list[float]  # the span of the baseline evaluations' intervals
     reference_speedup_ci: list[float]
     measured_at: str
+    start_runs: list[float] = Field(default_factory=list)  # each evaluation's speedup (y_s is their mean log)
+    reference_runs: list[float] = Field(default_factory=list)
 
 
 class EnvFile(BaseModel):
