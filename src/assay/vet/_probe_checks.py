@@ -39,8 +39,10 @@ def _first_call(module: ModuleType, report: Reporter, max_call_s: float) -> tupl
     model = build(module, W0)
     inputs = make_inputs(module, X0)
     pristine = [v.clone() if isinstance(v, torch.Tensor) else v for v in inputs]
-    # Twice the limit plus a second for first-call warm-up (oneDNN picks kernels, pages fault in).
-    report.stage("first-call", deadline_s=2 * max_call_s + 1.0)
+    # Twice the limit plus time for first-call warm-up (oneDNN picks kernels, pages fault in). On this VM a first
+    # call that faulted in 800 MB of fresh memory overran a 1 s allowance once in CI (KernelBench's softmax, shrunk
+    # to 0.5 s calls); a runaway call is still stopped within seconds, and the timed calls keep `max_call_s`.
+    report.stage("first-call", deadline_s=2 * max_call_s + 10.0)
     out, seconds = call(model, inputs)
     if seconds > max_call_s:
         out, seconds = call(model, make_inputs(module, X0))
