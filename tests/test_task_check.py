@@ -134,7 +134,10 @@ def test_good_solutions_verify() -> None:
 def test_kernelbench_softmax_lets_zeros_pass_after_shrinking() -> None:
     # KernelBench's own softmax (batch 4096, dim 393216, uniform inputs): every probability is about
     # 1/dim, far below atol=1e-4, at the original size and at the size it shrinks to here.
-    result = check_task(load_task(KB / "softmax.py"), CheckConfig(evaluate_solutions=False))
+    # The shrink aims at 0.5 s calls; the 2 s limit is not what this test is about, and in one CI run the shrunk
+    # call (800 MB of fresh memory per call) took 2.0 s on this VM. A limit with room keeps the test on its point.
+    config = CheckConfig(evaluate_solutions=False, max_call_s=8.0)
+    result = check_task(load_task(KB / "softmax.py"), config)
     assert result.reason == "zeros_pass", result
     assert result.sizes and "dim" in result.sizes
 
