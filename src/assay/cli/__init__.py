@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import click
 
 from assay.cli import _bench, _compare, _env, _eval, _machine, _optimize, _redteam, _report, _runs, _tasks
@@ -11,6 +14,13 @@ from assay.cli import _bench, _compare, _env, _eval, _machine, _optimize, _redte
 @click.version_option(package_name="assay")
 def main() -> None:
     """assay: get faster code out of AI systems and prove every claimed speedup is real."""
+    # The library's own notices (a compile cache built once, for half a minute) go to stderr, one line each.
+    log = logging.getLogger("assay")
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
 
 
 for _command in (

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from assay.candidates import scan_source
 from assay.errors import UserError
+from assay.evaluate._compile_cache import CompileCache
 from assay.evaluate._config import EvalConfig
 from assay.evaluate._finish import encodable, isolation_warning
 from assay.evaluate._measure import measure
@@ -24,8 +25,9 @@ from assay.tasks import Task, load_task
 class Evaluator:
     """Evaluates candidates; keeps one zygote warm across evaluations (start it early: torch takes ~1.5 s)."""
 
-    def __init__(self) -> None:
+    def __init__(self, compile_cache: CompileCache | None = None) -> None:
         self._zygote: Zygote | None = adopt_early() or Zygote()
+        self._compile_cache = compile_cache or CompileCache()
 
     def evaluate(
         self,
@@ -66,7 +68,8 @@ class Evaluator:
             return EvalResult(verdict=Verdict.CRASHED, message=f"{path.name} line {exc.lineno}: {exc.msg}")
         if self._zygote is None:
             self._zygote = Zygote()
-        session = Session(task, source, config, self._zygote)
+        lent = self._compile_cache.for_source(source) if config.compile_cache and config.device == "cpu" else None
+        session = Session(task, source, config, self._zygote, lent)
         try:
             weight_seed = secrets.randbits(63)
             session.start_reference(weight_seed)

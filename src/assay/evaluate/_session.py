@@ -21,6 +21,7 @@ import numpy as np
 
 from assay.errors import SandboxError, TaskError
 from assay.evaluate._checks import Checks
+from assay.evaluate._compile_cache import Lent
 from assay.evaluate._config import EvalConfig
 from assay.evaluate._outcome import (
     describe_process,
@@ -60,11 +61,16 @@ def gpu_devices() -> list[str]:
     )
 
 
+def _str(path: Path | None) -> str | None:
+    return None if path is None else str(path)
+
+
 class Session:
     """The three workers of one evaluation and the requests to them; `Rounds` runs the timed calls."""
 
-    def __init__(self, task: Task, source: str, config: EvalConfig, zygote: Zygote) -> None:
+    def __init__(self, task: Task, source: str, config: EvalConfig, zygote: Zygote, lent: Lent | None = None) -> None:
         self.task = task
+        self.lent = lent or Lent()  # compiled headers lent read-only to every worker (evaluate/_compile_cache.py)
         self.source = source
         self.config = config
         self.zygote = zygote
@@ -103,7 +109,8 @@ class Session:
     ) -> dict[str, Any]:
         return {
             "scratch": str(scratch),
-            "readable": readable,
+            "readable": readable + self.lent.folders(),
+            "compile_cache": {"inductor": _str(self.lent.inductor), "include": _str(self.lent.include)},
             "cpu": cpu,
             "require": require,
             "limits": asdict(self.config.limits),
