@@ -77,3 +77,22 @@ def test_a_part_that_fails_to_build_is_not_tried_again(tmp_path: Path) -> None:
     assert cache.for_source(source).include is None
     assert cache.tries == 1
     assert not list((tmp_path / "compile").glob("*/*"))  # no half-built folder was published
+
+
+class _Racer(CompileCache):
+    """Its fill finishes second: another process publishes the same part while it builds."""
+
+    def _fill_extension(self, out: Path, flags: list[str]) -> None:
+        theirs = self.folder("extension") / "torch"
+        theirs.mkdir(parents=True)
+        (theirs / "extension.h.gch").write_text("theirs")
+        (out / "torch").mkdir(parents=True)
+        (out / "torch" / "extension.h.gch").write_text("ours")
+
+
+def test_the_first_published_build_wins_and_the_second_is_cleaned_up(tmp_path: Path) -> None:
+    cache = _Racer(tmp_path)
+    lent = cache.for_source("from torch.utils.cpp_extension import load_inline\n")
+    assert lent.include == cache.folder("extension")
+    assert (lent.include / "torch" / "extension.h.gch").read_text() == "theirs"
+    assert [p.name for p in cache.folder("extension").parent.iterdir()] == ["extension"]  # no staging left

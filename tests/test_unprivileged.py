@@ -110,3 +110,16 @@ def test_an_ordinary_users_sandbox_stops_the_sandbox_attacks(user_home: Path) ->
     assert len(rows) == len(SANDBOX_ATTACKS.split(",")), [r["file"] for r in rows]
     for row in rows:
         assert row["passed"] and row["side_effects"] == "ok", row
+
+
+def test_an_ordinary_users_compiled_candidate_reads_the_cache_and_cannot_write_it(user_home: Path) -> None:
+    # The candidate raises if inductor rebuilt its header in the sandbox or if it could write the cache, which
+    # the ordinary user owns (its home's ~/.cache/assay, here under the masked /tmp, bound back read-only). The
+    # cache is built by this run or by the red-team run above (its torch.compile control), as this user.
+    task, candidate = FIXTURES / "task_tanh.py", FIXTURES / "compiles_with_cache.py"
+    run = _as_user(["python", "-m", "assay", "eval", str(task), str(candidate), "--json"], user_home, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:]
+    result = json.loads(run.stdout)
+    assert result["verdict"] == "verified", result["message"]
+    headers = list((user_home / ".cache" / "assay" / "compile").glob("*/inductor/*.gch"))
+    assert headers and all(p.stat().st_uid == UID for p in headers)

@@ -142,9 +142,14 @@ class CompileCache:
             fill(out)
             _read_only(out)
             try:
+                # Moving a folder to another parent rewrites its "..": it must stay writable until it has moved.
                 out.rename(folder)
-            except OSError:  # another process published first: theirs is as good
+                folder.chmod(0o555)
+            except OSError:
                 _writable(out)
+                if not folder.is_dir():
+                    raise
+                # another process published first: theirs is as good
         except (OSError, subprocess.SubprocessError) as exc:
             self._give_up(part, exc)
             return None
@@ -192,9 +197,9 @@ class CompileCache:
 
 
 def _read_only(folder: Path) -> None:
-    for path in folder.rglob("*"):
+    """Everything under `folder` read-only; `folder` itself stays writable until it is published."""
+    for path in sorted(folder.rglob("*"), key=lambda p: -len(p.parts)):  # files before their folders
         path.chmod(0o555 if path.is_dir() else 0o444)
-    folder.chmod(0o555)
 
 
 def _writable(folder: Path) -> None:
