@@ -52,8 +52,8 @@ from torch.utils import cpp_extension
 out = os.path.join(sys.argv[1], "torch", "extension.h.gch")
 os.makedirs(os.path.dirname(out))
 includes = [*cpp_extension.include_paths(), sysconfig.get_paths()["include"]]
-header = os.path.join(cpp_extension.include_paths()[0], "torch", "extension.h")
-command = [os.environ.get("CXX", "c++"), "-x", "c++-header", "-DTORCH_API_INCLUDE_EXTENSION_H"]
+header = os.path.join(includes[0], "torch", "extension.h")
+command = ["c++", "-x", "c++-header", "-DTORCH_API_INCLUDE_EXTENSION_H"]
 command += [flag for path in includes for flag in ("-isystem", path)]
 command += ["-fPIC", "-std=c++20", *sys.argv[2:], header, "-o", out]
 subprocess.run(command, check=True, capture_output=True)
@@ -76,6 +76,12 @@ class Lent:
 
     def folders(self) -> list[str]:
         return [str(p) for p in (self.inductor, self.include) if p is not None]
+
+    def as_config(self) -> dict[str, str | None]:
+        """The workers' `compile_cache` setting (worker/_boot.py)."""
+        return {
+            name: None if p is None else str(p) for name, p in (("inductor", self.inductor), ("include", self.include))
+        }
 
 
 def default_root() -> Path:
@@ -149,13 +155,12 @@ class CompileCache:
                 _writable(out)
                 if not folder.is_dir():
                     raise
-                # another process published first: theirs is as good
         except (OSError, subprocess.SubprocessError) as exc:
             self._give_up(part, exc)
             return None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        return folder if folder.is_dir() else None
+        return folder  # ours, or one that another process published first
 
     def _give_up(self, part: str, exc: Exception) -> None:
         self._failed.add(part)  # once per cache object: a broken compiler must not cost every evaluation a try

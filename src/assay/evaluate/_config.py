@@ -59,6 +59,6 @@ class EvalConfig:
     isolation: str | None = None  # minimum isolation level ("L3", "L2", "L1"); None: best available
     limits: Limits = field(default_factory=Limits)
     bootstrap_resamples: int = 2000
-    # Lend the trusted, read-only precompiled headers to a candidate whose source names compile (inductor's C++
-    # backend): built once per machine, outside any sandbox (evaluate/_compile_cache.py).
+    # Lend the trusted, read-only precompiled headers to a candidate whose source names torch.compile or load_inline
+    # (on the CPU): built once per machine, outside any sandbox (evaluate/_compile_cache.py).
     compile_cache: bool = True

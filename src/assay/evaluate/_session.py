@@ -61,10 +61,6 @@ def gpu_devices() -> list[str]:
     )
 
 
-def _str(path: Path | None) -> str | None:
-    return None if path is None else str(path)
-
-
 class Session:
     """The three workers of one evaluation and the requests to them; `Rounds` runs the timed calls."""
 
@@ -110,7 +106,7 @@ class Session:
         return {
             "scratch": str(scratch),
             "readable": readable + self.lent.folders(),
-            "compile_cache": {"inductor": _str(self.lent.inductor), "include": _str(self.lent.include)},
+            "compile_cache": self.lent.as_config(),
             "cpu": cpu,
             "require": require,
             "limits": asdict(self.config.limits),
