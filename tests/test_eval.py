@@ -53,6 +53,31 @@ def test_official_samples_are_the_workers_cpu_time_with_wall_time_beside_them(ev
         assert sum(cpu) <= sum(wall) * 1.02
 
 
+def test_the_orchestrator_reads_both_workers_memory_alike(
+    evaluator: Evaluator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each read of a worker's output leaves its pages in the cache for that worker's next call: if one side's
+    outputs were read more often (the candidate's freeze check alone), identical code read 1.05-1.09x faster on
+    a task whose output fits the L3 (docs/evaluator.md, "The same steps after both sides' blocks")."""
+    from collections import Counter
+
+    from assay.evaluate import _rounds
+
+    reads: Counter[int] = Counter()
+    read_memory = _rounds.read_memory
+
+    def counted(pid: int, address: int, buffer: memoryview) -> int:
+        reads[pid] += 1
+        return read_memory(pid, address, buffer)
+
+    monkeypatch.setattr(_rounds, "read_memory", counted)
+    r = evaluator.evaluate(TASK, EVAL / "honest.py", QUICK)
+    assert r.verdict == "verified", r.message
+    assert len(reads) == 2, reads  # the reference and the candidate; the generator's inputs are not read so
+    (_, ref_reads), (_, cand_reads) = reads.most_common()
+    assert ref_reads == cand_reads > 2 * QUICK.min_rounds, reads
+
+
 def test_a_candidate_that_waits_off_the_cpu_is_flagged(evaluator: Evaluator) -> None:
     r = evaluator.evaluate(TASK, EVAL / "sleeps.py", QUICK)
     assert r.verdict == "flagged", r.message
