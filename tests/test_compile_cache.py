@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from assay.evaluate import EvalConfig, Evaluator, Verdict
 from assay.evaluate._compile_cache import CompileCache
 from tests.conftest import FIXTURES, QUICK
@@ -96,3 +98,18 @@ def test_the_first_published_build_wins_and_the_second_is_cleaned_up(tmp_path: P
     assert lent.include == cache.folder("extension")
     assert (lent.include / "torch" / "extension.h.gch").read_text() == "theirs"
     assert [p.name for p in cache.folder("extension").parent.iterdir()] == ["extension"]  # no staging left
+
+
+def test_the_build_finds_modules_where_the_workers_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A torch importable only through PYTHONPATH must be the one the headers are built with: the build runs in a
+    fixed environment, and it used to leave PYTHONPATH out (the build failed and every candidate compiled from
+    scratch)."""
+    extra = tmp_path / "site"
+    extra.mkdir()
+    (extra / "only_on_pythonpath.py").write_text("MARK = 7\n")
+    monkeypatch.setenv("PYTHONPATH", str(extra))
+    cache = CompileCache(tmp_path / "cache")
+    cache._run("import only_on_pythonpath; assert only_on_pythonpath.MARK == 7", [], tmp_path)
+    monkeypatch.delenv("PYTHONPATH")
+    with pytest.raises(OSError, match="No module named 'only_on_pythonpath'"):
+        cache._run("import only_on_pythonpath", [], tmp_path)

@@ -175,6 +175,8 @@ class CompileCache:
             "OMP_NUM_THREADS": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
+        # Where the workers find torch, the build finds it too (the zygote lets these two through as well).
+        env.update({name: os.environ[name] for name in ("PYTHONPATH", "VIRTUAL_ENV") if name in os.environ})
         proc = subprocess.run(
             [sys.executable, "-c", script, *args],
             env=env,
