@@ -177,9 +177,8 @@ def test_a_scripted_agent_through_three_runs(base: Path, agent: Agent, evaluator
         if agent.uid is not None:  # as one user, nothing but the agent's honesty stops it
             edit = agent.run(["-c", TRY_THE_LOG, str(log_file)], ws)
             assert edit.stdout.strip() == "refused", edit.stderr
-        agent.put(
-            ws, (ws / "task.py").read_text().replace("e = torch.exp", "return x\n        e = torch.exp"), "task.py"
-        )
+        trivial = (ws / "task.py").read_text().replace("return (torch.exp", "return x\n        return (torch.exp")
+        agent.put(ws, trivial, "task.py")
         (ws / "solution.py").unlink()
         (ws / "solution.py").symlink_to(first.state / "task" / "reference.py")
         linked = agent.score(ws)["entry"]

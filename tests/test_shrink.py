@@ -128,7 +128,7 @@ def test_apply_sizes_sets_globals_and_refuses_unknown_names() -> None:
 
 
 # Small budgets keep the default run fast; the slow test below uses the real defaults.
-TIME_BUDGET_S = 0.05
+TIME_BUDGET_S = 0.15  # conv2d at its floor sizes takes 5-20 ms, yet a noisy host once pushed it past 0.05 s in CI
 MEMORY_BUDGET = 256 << 20
 
 
