@@ -1,10 +1,13 @@
 """How far evaluations of identical code spread, and how much of it is each process's own speed.
 
-    python bench/aa_spread.py TASK [--runs 10] [--bare 8]
+    python bench/aa_spread.py TASK [--runs 10] [--bare 8] [--alternate]
 
 1. `--runs` A/A evaluations through one warm `assay.Evaluator`: the candidate is the task's own file with
-   `ModelNew = Model`, so the true speedup is 1. Prints each speedup and interval, their sd, and how many
-   intervals exclude 1 (an honest protocol should do that about 5% of the time).
+   `ModelNew = Model`, so the true speedup is 1. Prints each speedup and interval (with the reference twins'
+   ratio and the spread added to the interval), their sd, and how many intervals exclude 1 (an honest
+   protocol should do that about 5% of the time). `--alternate` runs every other evaluation with one reference
+   process (`EvalConfig(reference_twins=False)`) and summarises each setting apart: with twins, each twin runs
+   every other measured round, so a task that lives in the cache could favour the candidate (it reruns sooner).
 2. `--bare` fresh processes, no assay: each builds the task's `Model` on the same inputs, pinned to one CPU,
    one thread, and prints its mean time per call over five 0.2 s stretches. The spread of those means across
    processes, against the spread within one, is the per-process offset that no number of rounds in a single
@@ -43,28 +46,39 @@ def task_file(task: Path) -> Path:
     return task / "task.py" if task.is_dir() else task
 
 
-def aa(task: Path, runs: int) -> None:
+def aa(task: Path, runs: int, alternate: bool) -> None:
     import assay
 
     source = task_file(task).read_text() + "\n\nModelNew = Model\n"
-    speedups: list[float] = []
-    outside = 0
+    settings = [True, False] if alternate else [True]
+    speedups: dict[bool, list[float]] = {twins: [] for twins in settings}
+    outside = dict.fromkeys(settings, 0)
     with assay.Evaluator() as ev:
         for i in range(runs):
-            result = ev.evaluate(str(task), source, name=f"aa-{i}")
+            twins_on = settings[i % len(settings)]
+            config = assay.EvalConfig(reference_twins=twins_on)
+            result = ev.evaluate(str(task), source, config, name=f"aa-{i}")
             if result.speedup is None or result.speedup_ci is None:
                 print(f"run {i}: {result.verdict} {result.message}", flush=True)
                 continue
             low, high = result.speedup_ci
-            outside += not low <= 1.0 <= high
-            speedups.append(result.speedup)
-            rounds = len(result.timing.reference_ms) if result.timing else 0
-            print(f"run {i}: {result.speedup:.4f} [{low:.4f}, {high:.4f}] {rounds} rounds", flush=True)
-    if len(speedups) > 1:
-        print(
-            f"A/A: mean {statistics.fmean(speedups):.4f}, sd {statistics.stdev(speedups):.4f}, "
-            f"range {min(speedups):.4f}-{max(speedups):.4f}, {outside}/{len(speedups)} intervals exclude 1"
-        )
+            outside[twins_on] += not low <= 1.0 <= high
+            speedups[twins_on].append(result.speedup)
+            timing = result.timing
+            rounds = len(timing.reference_ms) if timing else 0
+            twins = (
+                f"twins {timing.twin_ratio:.4f}, added sd {timing.between_sd:.4f}"
+                if timing and timing.twin_ratio
+                else ("one reference process" if not twins_on else "")
+            )
+            print(f"run {i}: {result.speedup:.4f} [{low:.4f}, {high:.4f}] {rounds} rounds {twins}", flush=True)
+    for twins_on, values in speedups.items():
+        if len(values) > 1:
+            label = "A/A with twins" if twins_on else "A/A, one reference"
+            print(
+                f"{label}: mean {statistics.fmean(values):.4f}, sd {statistics.stdev(values):.4f}, "
+                f"range {min(values):.4f}-{max(values):.4f}, {outside[twins_on]}/{len(values)} intervals exclude 1"
+            )
 
 
 def bare(task: Path, processes: int) -> None:
@@ -92,13 +106,14 @@ def main() -> None:
     parser.add_argument("task", type=Path)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--bare", type=int, default=8)
+    parser.add_argument("--alternate", action="store_true", help="every other evaluation with one reference")
     args = parser.parse_args()
     if not task_file(args.task).is_file():
         raise SystemExit(f"no task file at {args.task}")
     if args.bare:
         bare(args.task, args.bare)
     if args.runs:
-        aa(args.task, args.runs)
+        aa(args.task, args.runs, args.alternate)
 
 
 if __name__ == "__main__":

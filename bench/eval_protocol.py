@@ -47,10 +47,13 @@ def line(label: str, r: dict[str, object], wall: float) -> str:
     half = (ci[1] - ci[0]) / 2 / speedup * 100 if isinstance(speedup, float) else float("nan")
     timing = r.get("timing")
     rounds = len(timing["reference_ms"]) if isinstance(timing, dict) else 0
+    added = ""
+    if isinstance(timing, dict) and isinstance(timing.get("twin_ratio"), float):
+        added = f" twins {timing['twin_ratio']:.4f} sd+ {timing['between_sd']:.4f}"
     return (
         f"{label:<28} {r['verdict']:<9} speedup {speedup if speedup is not None else float('nan'):.4f} "
         f"CI [{ci[0]:.4f}, {ci[1]:.4f}] (+/-{half:.2f}%) ref {r.get('reference_ms')} ms "
-        f"{r.get('comparison')!s:<25} {rounds:3d} rounds, evaluate() {r.get('elapsed_s')} s of {wall:.2f} s wall"
+        f"{r.get('comparison')!s:<25} {rounds:3d} rounds, evaluate() {r.get('elapsed_s')} s of {wall:.2f} s wall{added}"
     )
 
 

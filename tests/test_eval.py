@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import signal
@@ -11,6 +12,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,18 +66,57 @@ def test_the_orchestrator_reads_both_workers_memory_alike(
     from assay.evaluate import _rounds
 
     reads: Counter[int] = Counter()
+    calls: Counter[int] = Counter()
+    blocks: Counter[int] = Counter()
     read_memory = _rounds.read_memory
+    block = _rounds.Rounds._block
 
     def counted(pid: int, address: int, buffer: memoryview) -> int:
         reads[pid] += 1
         return read_memory(pid, address, buffer)
 
+    def counted_block(self: _rounds.Rounds, worker: Any, inputs: list[Any], *args: Any) -> Any:
+        blocks[worker.host_pid] += 1
+        calls[worker.host_pid] += len(inputs)
+        return block(self, worker, inputs, *args)
+
     monkeypatch.setattr(_rounds, "read_memory", counted)
+    monkeypatch.setattr(_rounds.Rounds, "_block", counted_block)
     r = evaluator.evaluate(TASK, EVAL / "honest.py", QUICK)
     assert r.verdict == "verified", r.message
-    assert len(reads) == 2, reads  # the reference and the candidate; the generator's inputs are not read so
-    (_, ref_reads), (_, cand_reads) = reads.most_common()
-    assert ref_reads == cand_reads > 2 * QUICK.min_rounds, reads
+    assert len(reads) == 3, reads  # the reference twins and the candidate; the generator's inputs are not read so
+    for pid in reads:  # each call's output at its return, and the block's last once more when frozen
+        assert reads[pid] == calls[pid] + blocks[pid] and blocks[pid] > QUICK.min_rounds // 2, (reads, calls, blocks)
+
+
+def test_the_reference_twins_take_the_measured_rounds_in_turn(evaluator: Evaluator) -> None:
+    """Both reference processes run, one measured round each in turn, and the spread added to the interval is
+    the larger of the configured one and what their disagreement implies, recomputed here from the samples."""
+    from assay.timing import Sample, twin_check
+
+    config = replace(QUICK, min_rounds=40, between_runs_sd=0.0)
+    r = evaluator.evaluate(TASK, EVAL / "honest.py", config)
+    assert r.verdict == "verified", r.message
+    assert r.timing is not None
+    twins = r.timing.reference_twin
+    assert set(twins) == {0, 1} and all(a != b for a, b in itertools.pairwise(twins)), twins
+    samples = [
+        Sample(ref, cand, first, twin)
+        for ref, cand, first, twin in zip(
+            r.timing.reference_ms, r.timing.candidate_ms, r.timing.reference_first, twins, strict=True
+        )
+    ]
+    check = twin_check(samples)
+    if check is None:  # a twin with fewer than three rounds of one order (about 1 run in 500 at 40 rounds)
+        assert r.timing.twin_ratio is None and r.timing.between_sd == 0.0
+    else:
+        assert r.timing.twin_ratio == pytest.approx(check.ratio, rel=1e-4)
+        assert r.timing.between_sd == pytest.approx(check.between_sd, abs=1e-5)
+
+    single = evaluator.evaluate(TASK, EVAL / "honest.py", replace(QUICK, reference_twins=False))
+    assert single.verdict == "verified", single.message
+    assert single.timing is not None and set(single.timing.reference_twin) == {0}
+    assert single.timing.twin_ratio is None and single.timing.between_sd == QUICK.between_runs_sd
 
 
 def test_a_candidate_that_waits_off_the_cpu_is_flagged(evaluator: Evaluator) -> None:
@@ -333,8 +374,8 @@ def test_a_trusted_worker_killed_from_outside_is_not_blamed_on_the_task(
 
     def then_terminate_the_reference(self: _session.Session, weight_seed: int) -> None:
         start_candidate(self, weight_seed)
-        assert self.ref is not None
-        os.kill(self.ref.pid, signal.SIGTERM)  # a real signal to the reference's real relay process
+        assert self.refs
+        os.kill(self.refs[0].pid, signal.SIGTERM)  # a real signal to the reference's real relay process
 
     if signal.getsignal(signal.SIGTERM) is signal.SIG_IGN:
         pytest.skip("SIGTERM is ignored here, and so by the workers too")
@@ -417,3 +458,19 @@ def test_an_evaluator_started_in_a_thread_outlives_the_thread() -> None:
     with box[0] as evaluator:
         r = evaluator.evaluate(TASK, EVAL / "honest.py", QUICK)
     assert r.verdict == "verified", r.message
+
+
+@pytest.mark.parametrize("twins", [[0], [1], [0, 1]])
+@pytest.mark.parametrize("since", [0, 1, 2, 3])
+def test_the_gap_before_a_candidate_block_does_not_tell_the_order(since: int, twins: list[int]) -> None:
+    """The reference blocks since the candidate's last block, the idling, and this round's reference blocks
+    when they go first: the same twins' times in both orders (the idling lasts as long as this round's twin's
+    latest block, so the gap does not tell which twin ran either), and never a negative idle."""
+    from collections import Counter
+
+    from assay.evaluate._round import pad_blocks, stand_ins
+
+    gaps = [Counter(stand_ins(since, twins, first) + (twins if first else [])) for first in (True, False)]
+    assert gaps[0] == gaps[1], gaps
+    assert since + sum(gaps[0].values()) == max(2, since + len(twins))
+    assert min(pad_blocks(since, len(twins), first) for first in (True, False)) >= 0

@@ -5,7 +5,15 @@ import math
 import numpy as np
 import pytest
 
-from assay.timing import Sample, Speedup, approx_halfwidth, mean_speedup, mean_times, speedup_interval
+from assay.timing import (
+    Sample,
+    Speedup,
+    approx_halfwidth,
+    mean_speedup,
+    mean_times,
+    speedup_interval,
+    twin_check,
+)
 
 
 def _samples(ref: np.ndarray, cand: np.ndarray, rng: np.random.Generator | None = None) -> list[Sample]:
@@ -128,3 +136,37 @@ def test_a_narrow_interval_just_above_one_is_no_longer_faster_once_widened() -> 
     assert s.low > 1
     assert s.widened(0.0046).low < 1
     assert s.widened(0.0046).comparison(0.0) == "no measurable difference"
+
+
+def _twin_samples(offset: float, noise: float, n: int, seed: int) -> list[Sample]:
+    """n rounds of identical code whose twin 1 is `offset` slower (a process's own speed), in turn."""
+    rng = np.random.default_rng(seed)
+    ref = 5e-3 * np.exp(noise * rng.standard_normal(n))
+    cand = ref * np.exp(noise * rng.standard_normal(n))
+    twin = np.arange(n) % 2
+    ref = ref * np.where(twin == 1, 1 + offset, 1.0)
+    return [
+        Sample(float(r), float(c), bool(rng.random() < 0.5), int(t)) for r, c, t in zip(ref, cand, twin, strict=True)
+    ]
+
+
+def test_twins_that_agree_add_nothing_to_the_usual_spread() -> None:
+    found = [twin_check(_twin_samples(0.0, 0.03, 200, seed)) for seed in range(40)]
+    assert all(t is not None for t in found)
+    spreads = sorted(t.between_sd for t in found if t is not None)
+    # The ratio's scatter is sampling alone: most runs read no excess, and none reads past the usual 1.3%.
+    assert spreads[len(spreads) // 2] < 0.004 and spreads[-1] < 0.013, spreads
+
+
+def test_twins_that_differ_measure_the_spread_between_processes() -> None:
+    t = twin_check(_twin_samples(0.05, 0.01, 200, 1))
+    assert t is not None
+    assert t.ratio == pytest.approx(1 / 1.05, rel=0.01)  # twin 1 is slower: the speedup over its rounds is higher
+    # A 5% gap between two processes is a per-process sd of 5% / sqrt(2); the speedup carries 1.5 offsets.
+    assert t.between_sd == pytest.approx(math.sqrt(0.75) * math.log(1.05), rel=0.1)
+
+
+def test_one_process_or_too_few_rounds_gives_no_twin_check() -> None:
+    samples = _twin_samples(0.0, 0.01, 40, 2)
+    assert twin_check([Sample(s.reference_s, s.candidate_s, s.reference_first, 0) for s in samples]) is None
+    assert twin_check(samples[:8]) is None

@@ -53,9 +53,13 @@ class EvalConfig:
     call_timeout_s: float = 10.0  # a single call may take max(this, 50 x the reference's call)
     plausible_speedup: float = 10.0  # KernelBench's excessive-speedup threshold
     between_runs_sd: float = 0.013  # log-speedup sd between evaluations that rounds cannot shrink (see above)
+    # Run the reference in two processes that take the measured rounds in turn, and widen the interval by what
+    # their disagreement says of the spread between processes when it exceeds `between_runs_sd` (docs/evaluator.md,
+    # "Each process's own speed"). Off: one reference process, `between_runs_sd` alone (one model's memory fewer).
+    reference_twins: bool = True
     noise_floor: float = 0.02  # "faster" needs the interval above 1 and the speedup at least 1 + this
     device: str = "cpu"  # "cuda" or "cuda:N": CUDA events, device-wide sync, L2 flush (see worker/_clocks.py)
-    cpu: int | None = None  # CPU both workers are pinned to; None: the last CPU
+    cpu: int | None = None  # CPU the timed workers are pinned to; None: the last CPU
     isolation: str | None = None  # minimum isolation level ("L3", "L2", "L1"); None: best available
     limits: Limits = field(default_factory=Limits)
     bootstrap_resamples: int = 2000

@@ -2,7 +2,8 @@
 
 Trusted side. `Schedule` (assay.timing) decides which round comes next and when to stop; `Rounds` runs each one
 and checks it; the speedup is the ratio of mean times per call over every timed round (it charges the candidate
-for every call), widened by the spread between evaluations.
+for every call), widened by the spread between evaluations: the larger of what this kind of machine showed
+(`EvalConfig.between_runs_sd`) and what the reference twins' disagreement shows in this evaluation.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from assay.evaluate._round import Round
 from assay.evaluate._rounds import Rounds
 from assay.evaluate._session import Session
 from assay.machine import Contention, contention_warning, load_cached, roofline_floor_s
-from assay.timing import Observed, Plan, Sample, Schedule, Speedup, mean_times
+from assay.timing import Observed, Plan, Sample, Schedule, Speedup, TwinCheck, mean_times, twin_check
 
 
 def plan_of(config: EvalConfig, extra_sizes: list[dict[str, int]]) -> Plan:
@@ -55,10 +56,28 @@ def measure(session: Session) -> EvalResult:
             warm += 1
     rounds.verify_frozen("after its last block")
     result = _result(session, config, measured, schedule.final(), warm + 2)
-    warning = contention_warning(contention.foreign_cpus()) if contention is not None else None
-    if warning is not None:
-        result.warnings.append(warning)
+    warnings = [
+        contention_warning(contention.foreign_cpus()) if contention is not None else None,
+        _twins_warning(result.timing, config.between_runs_sd),
+    ]
+    result.warnings.extend(w for w in warnings if w is not None)
     return result
+
+
+def _between_sd(config: EvalConfig, twins: TwinCheck | None) -> float:
+    """The spread between evaluations to add to this run's interval: the machine's usual, or more when the
+    twins disagree by more than it and their rounds explain."""
+    return max(config.between_runs_sd, twins.between_sd if twins is not None else 0.0)
+
+
+def _twins_warning(timing: Timing | None, usual_sd: float) -> str | None:
+    if timing is None or timing.twin_ratio is None or timing.between_sd <= usual_sd:
+        return None
+    return (
+        f"the reference's two processes ran {abs(timing.twin_ratio - 1):.1%} apart, more than their rounds "
+        f"explain: this machine's spread between processes reads {timing.between_sd:.1%} (usually "
+        f"{usual_sd:.1%}), and the interval is widened to cover it"
+    )
 
 
 def _roofline(session: Session, ref_ms: float, cand_ms: float) -> Roofline | None:
@@ -79,10 +98,13 @@ def _roofline(session: Session, ref_ms: float, cand_ms: float) -> Roofline | Non
 
 
 def _result(session: Session, config: EvalConfig, rounds: list[Round], speedup: Speedup, warm: int) -> EvalResult:
-    speedup = speedup.widened(config.between_runs_sd)  # the stopping rule saw this run's spread alone
     k = rounds[0].calls
     samples = [(r.ref_s, r.cand_s) for r in rounds]
-    ref_block, cand_block = mean_times([Sample(r.ref_s, r.cand_s, r.ref_first) for r in rounds])
+    paired = [Sample(r.ref_s, r.cand_s, r.ref_first, r.twin) for r in rounds]
+    twins = twin_check(paired)
+    between_sd = _between_sd(config, twins)
+    speedup = speedup.widened(between_sd)  # the stopping rule saw this run's spread alone
+    ref_block, cand_block = mean_times(paired)
     ref_ms, cand_ms = ref_block / k * 1e3, cand_block / k * 1e3  # mean cost per call: what the speedup compares
     roofline = _roofline(session, ref_ms, cand_ms)
     flags = [
@@ -102,6 +124,9 @@ def _result(session: Session, config: EvalConfig, rounds: list[Round], speedup: 
         candidate_interrupts=[r.cand.interrupts for r in rounds],
         clock="cpu" if rounds[0].cpu_clock else "wall",
         reference_first=[r.ref_first for r in rounds],
+        reference_twin=[r.twin for r in rounds],
+        twin_ratio=round(twins.ratio, 5) if twins is not None else None,
+        between_sd=round(between_sd, 5),
         warmup_rounds=warm,
     )
     verdict = Verdict.FLAGGED if flags else Verdict.VERIFIED

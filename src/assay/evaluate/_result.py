@@ -71,6 +71,9 @@ class Timing(BaseModel):
     reference_interrupts: list[int] = Field(default_factory=list)  # the timing CPU's, per block; -1: not countable
     candidate_interrupts: list[int] = Field(default_factory=list)
     reference_first: list[bool] = Field(default_factory=list)  # the randomized order of each round
+    reference_twin: list[int] = Field(default_factory=list)  # which of the reference's two processes ran it
+    twin_ratio: float | None = None  # the speedup over twin 0's rounds / over twin 1's; None with one process
+    between_sd: float = 0.0  # the log-sd between evaluations added to the interval (the usual, or the twins')
     warmup_rounds: int = 0
 
 
@@ -88,7 +91,7 @@ class EvalResult(BaseModel):
     verdict: Verdict
     """One of `verified`, `incorrect`, `flagged`, `crashed`, `timeout`, `limit` (see `Verdict`); a plain string."""
     speedup: float | None = None
-    """Reference time / candidate time per call (the rounds' paired, trimmed log-ratios); None unless timed."""
+    """The reference's mean time per call over the candidate's, over every timed round; None unless timed."""
     speedup_ci: list[float] | None = None
     """The speedup's 95% interval `[low, high]` (bootstrap, widened by the spread between evaluations)."""
     reference_ms: float | None = None

@@ -33,6 +33,7 @@ class Round:
     cand: Block
     call_bytes: int  # one call's input and output bytes
     cpu_clock: bool
+    twin: int = 0  # which reference twin ran the round (the last of them, where both did)
 
     @property
     def calls(self) -> int:
@@ -68,3 +69,17 @@ def input_span(specs: list[dict[str, Any]]) -> tuple[int, int] | None:
     if not tensors:
         return None
     return min(s["offset"] for s in tensors), max(s["offset"] + s["nbytes"] for s in tensors)
+
+
+def pad_blocks(since: int, blocks: int, ref_first: bool) -> int:
+    """How many reference blocks' worth of idling makes the candidate's gap the same whatever the order: `since`
+    reference blocks ran after its last block, and this round runs `blocks` of them, before it or after it. The
+    gap is two blocks, or `since + blocks` when more already ran (a warm-up round runs both twins)."""
+    gap = max(2, since + blocks)
+    return gap - since - (blocks if ref_first else 0)
+
+
+def stand_ins(since: int, twins: list[int], ref_first: bool) -> list[int]:
+    """The twins whose latest block each stretch of idling before the candidate's block lasts as long as: this
+    round's, in turn, so that the gap holds the same twins in both orders (`Rounds._pad`)."""
+    return [twins[i % len(twins)] for i in range(pad_blocks(since, len(twins), ref_first))]

@@ -6,6 +6,11 @@ frozen side must stay frozen (its CPU clock must not move, `Worker.breach`), and
 during each block are counted (`InterruptCounter`). The candidate cannot tell from the gaps between its
 blocks whether the reference runs right after it: the orchestrator idles, before each candidate block, for as
 long as the reference blocks it did not run since the candidate's last block would have taken.
+
+The reference twins (`Session.refs`) take the measured rounds in turn, from a twin drawn at random; both run in
+the calibration and warm-up rounds, so that each is warm before its first measured round, and the first alone
+runs the extra sizes. They are trusted: which twin ran a round is recorded in the round, and the estimator
+compares them (assay.timing.twin_check).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from assay.evaluate._checks import Expected, matches
 from assay.evaluate._interrupts import InterruptCounter
 from assay.evaluate._memory import read_memory
 from assay.evaluate._outcome import flag, from_exit
-from assay.evaluate._round import Block, Round, Side, input_span
+from assay.evaluate._round import Block, Round, Side, input_span, stand_ins
 from assay.evaluate._session import Session
 from assay.evaluate._workers import Worker
 from assay.timing import Step
@@ -35,8 +40,9 @@ class Rounds:
         self.ahead: tuple[dict[str, int] | None, int] | None = None  # the inputs being generated ahead
         self.interrupts = InterruptCounter(session.timing_cpu)
         self.ref_blocks_since_candidate = 2
-        self.ref_wall_s = 0.0  # of the latest reference block: the idle time that stands in for one
+        self.twin_span_s: dict[int, float] = {}  # each twin's latest turn, whole: the idle that stands in for one
         self.ref_call_s = 0.0
+        self.turn = secrets.randbits(1)  # the twin that runs the next measured round
 
     # ---------------------------------------------------------------- one round
     def run(self, step: Step) -> Round:
@@ -51,13 +57,14 @@ class Rounds:
         if gen.read_into(data, 0) != end:
             raise WorkerError("the generator's channel holds fewer bytes than it reported writing")
         ref_first = step.reference_first or key not in self.expected
+        twins = self._twins(step)
         if step.phase in ("warmup", "measure"):
-            self._pad(ref_first)
+            self._pad(ref_first, twins)
         if ref_first:
-            ref = self._reference(inputs, data, key)
+            ref = self._references(twins, inputs, data, key)
         cand = self._candidate(inputs, data, self.expected[key], step)
         if not ref_first:
-            ref = self._reference(inputs, data, key)
+            ref = self._references(twins, inputs, data, key)
         self._generate_ahead(sizes, step.calls)  # a guess: most rounds are like the one before
         expected = self.expected[key]
         checks.inputs(data, inputs, sizes)  # first: a flag outranks an incorrect output
@@ -70,7 +77,23 @@ class Rounds:
             checks.output(reply, expected, reference, got, sizes)
         actual = Step(step.phase, step.calls, ref_first, step.sizes)
         cpu_clock = s.config.device == "cpu"
-        return Round(actual, ref.block, cand.block, end // step.calls + expected.nbytes, cpu_clock)
+        return Round(actual, ref.block, cand.block, end // step.calls + expected.nbytes, cpu_clock, twins[-1])
+
+    def _twins(self, step: Step) -> list[int]:
+        """The twins that run this round's reference block, in order: the next in turn for a measured round."""
+        count = len(self.session.refs)
+        if step.phase == "measure":
+            self.turn = (self.turn + 1) % count
+            return [self.turn]
+        return list(range(count)) if step.phase in ("calibrate", "warmup") else [0]
+
+    def _references(self, twins: list[int], inputs: list[list[dict[str, Any]]], data: memoryview, key: Any) -> Side:
+        """Each twin's turn, timed whole for `_pad`; the last one's side (the shared buffers hold its outputs)."""
+        for twin in twins:
+            t0 = time.perf_counter()
+            side = self._reference(twin, inputs, data, key)
+            self.twin_span_s[twin] = time.perf_counter() - t0
+        return side
 
     def verify_frozen(self, when: str) -> None:
         """Raise a flag if the candidate ran since it was last frozen."""
@@ -84,23 +107,25 @@ class Rounds:
                 "the candidate ran while it should have been frozen (work done then is charged to nobody)",
             )
 
-    def _pad(self, ref_first: bool) -> None:
+    def _pad(self, ref_first: bool, twins: list[int]) -> None:
         """Stand in for the reference blocks that will not run between the candidate's last block and its next
-        one, so that the gap between its blocks is two reference blocks long whatever the order.
+        one, so that the gap between its blocks is the same whatever the order: two reference blocks long
+        (three or four after a warm-up round whose twins all ran after the candidate).
 
-        A busy wait, not a sleep: an idle CPU (a halted vCPU here) comes back slower, and the side that ran
-        after a sleep was 4-6% slower than after busy work (honest candidates read as `reference-harmed`).
+        Each stands in for this round's twin (`stand_ins`) and lasts as long as its latest turn, whole: with the
+        calls' round trips alone, the reads of a 24 MB output were left out and the gap told the order 83% of the
+        time (bench/order_leak.py). A busy wait, not a sleep: an idle CPU (a halted vCPU here) comes back slower,
+        and the side that ran after a sleep was 4-6% slower than after busy work (`reference-harmed`).
         """
-        missing = 2 - self.ref_blocks_since_candidate - (1 if ref_first else 0)
-        until = time.perf_counter() + max(0, missing) * self.ref_wall_s
+        twins = stand_ins(self.ref_blocks_since_candidate, twins, ref_first)
+        until = time.perf_counter() + sum(self.twin_span_s.get(twin, 0.0) for twin in twins)
         while time.perf_counter() < until:
             pass
 
     # ---------------------------------------------------------------- sides
-    def _reference(self, inputs: list[list[dict[str, Any]]], data: memoryview, key: Any) -> Side:
+    def _reference(self, twin: int, inputs: list[list[dict[str, Any]]], data: memoryview, key: Any) -> Side:
         s = self.session
-        ref = s.ref
-        assert ref is not None
+        ref = s.refs[twin]
 
         def capture(i: int, reply: Ran) -> memoryview:
             out = reply.output
@@ -125,7 +150,6 @@ class Rounds:
         side.frozen_last = self._buffer("reference frozen", self.expected[key].nbytes)
         read_memory(ref.host_pid, last.address, side.frozen_last)
         self.ref_blocks_since_candidate += 1
-        self.ref_wall_s = side.block.wall_s
         self.ref_call_s = side.block.wall_s / len(inputs)
         return side
 

@@ -1,4 +1,4 @@
-"""One evaluation's workers: the generator, the reference and the candidate, from start to close.
+"""One evaluation's workers: the generator, two reference twins and the candidate, from start to close.
 
 Trusted side. This module never imports candidate code; it sees the candidate only as bytes in its memory and
 on a pipe (`Exchange` validates every reply before a field of it is read).
@@ -49,7 +49,7 @@ _FROM_OUTSIDE = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)  # what a termina
 
 
 def pinned_cpu(config: EvalConfig) -> int:
-    """The CPU both workers run on: the configured one, else the highest this process may use."""
+    """The CPU the timed workers run on: the configured one, else the highest this process may use."""
     return config.cpu if config.cpu is not None else max(os.sched_getaffinity(0))
 
 
@@ -62,7 +62,13 @@ def gpu_devices() -> list[str]:
 
 
 class Session:
-    """The three workers of one evaluation and the requests to them; `Rounds` runs the timed calls."""
+    """The workers of one evaluation and the requests to them; `Rounds` runs the timed calls.
+
+    The reference runs in two processes, its twins, which take the measured rounds in turn: a process's own
+    speed (where its memory landed, its code's alignment) persists through a run, so that no number of rounds
+    in one pair of workers removes it, and the twins' disagreement measures it within the evaluation
+    (docs/evaluator.md, "Reference twins").
+    """
 
     def __init__(self, task: Task, source: str, config: EvalConfig, zygote: Zygote, lent: Lent | None = None) -> None:
         self.task = task
@@ -76,10 +82,10 @@ class Session:
         self.init_inputs: list[Any] = []
         self.checks: Checks | None = None  # once the candidate is constructed
         self.gen: Worker | None = None
-        self.ref: Worker | None = None
+        self.refs: list[Worker] = []  # the reference twins (one when `config.reference_twins` is off)
         self.cand: Worker | None = None
         self.timing_cpu = pinned_cpu(config)
-        self.scratches = [Path(tempfile.mkdtemp(prefix="assay-scratch-")) for _ in range(3)]
+        self.scratches = [Path(tempfile.mkdtemp(prefix="assay-scratch-")) for _ in range(4)]
         self.affinity = os.sched_getaffinity(0)  # of the calling thread; restored by close()
         self.exchange = Exchange(self.deadline)
 
@@ -90,7 +96,7 @@ class Session:
     def own_pids(self) -> list[int]:
         """Every process of this evaluation: the orchestrator, the zygote, the workers and their relays."""
         pids = {os.getpid(), self.zygote.pid}
-        for worker in (self.gen, self.ref, self.cand):
+        for worker in (self.gen, *self.refs, self.cand):
             if worker is not None:
                 pids.update((worker.pid, worker.host_pid))
         return sorted(pids)
@@ -137,7 +143,7 @@ class Session:
     def start_reference(self, weight_seed: int) -> None:
         """The trusted generator and reference workers, sandboxed like the candidate (equal conditions).
 
-        The candidate's worker is forked here too, so that all three enter their sandboxes at once (about 35
+        The candidate's worker is forked here too, so that all of them enter their sandboxes at once (about 35
         ms each); it receives the candidate only in `start_candidate`.
         """
         self.zygote.check_device(self.config.device, self.deadline)
@@ -147,23 +153,22 @@ class Session:
         self.gen = Worker(
             self.zygote, "reference", self._sandbox_config(self.scratches[0], readable, None, gen_cpu), self.deadline
         )
-        self.ref = Worker(
-            self.zygote,
-            "reference",
-            self._sandbox_config(self.scratches[1], readable, None, self.timing_cpu),
-            self.deadline,
-        )
-        cand_config = self._sandbox_config(self.scratches[2], [], self.config.isolation, self.timing_cpu)
+        for scratch in self.scratches[1 : 3 if self.config.reference_twins else 2]:
+            config = self._sandbox_config(scratch, readable, None, self.timing_cpu)
+            self.refs.append(Worker(self.zygote, "reference", config, self.deadline))
+        cand_config = self._sandbox_config(self.scratches[3], [], self.config.isolation, self.timing_cpu)
         self.cand = Worker(self.zygote, "candidate", cand_config, self.deadline)
-        for worker, model in ((self.gen, False), (self.ref, True)):
+        loads = [(self.gen, False), *((ref, True) for ref in self.refs)]
+        for worker, model in loads:
             self._hello(worker)
             self.exchange.trusted_send(worker, self._task_load(weight_seed, model).model_dump())
-        for worker in (self.gen, self.ref):
+        for worker, _ in loads:
             reply = self.exchange.trusted_reply(worker, parse_task_ready)
             if isinstance(reply, Failure):
                 raise TaskError(f"task {self.task.name} fails to load: {reply.type}: {reply.detail}")
             self.init_inputs = list(reply.init_inputs)
-        self.ref.freeze()
+        for ref in self.refs:
+            ref.freeze()
         # The orchestrator joins the timing CPU: it sleeps while a call runs there, so the other CPU stays idle
         # during timed calls (a busy sibling CPU slows a call by up to 2x, docs/measurement.md), and its wake-ups
         # stay local. Measured on matmul_task (6 runs each): the interval's half-width fell from 1.37% to
@@ -173,7 +178,7 @@ class Session:
 
     def start_candidate(self, weight_seed: int) -> None:
         cand = self.cand
-        assert cand is not None and self.ref is not None
+        assert cand is not None and self.refs
         self.isolation = dict(self._hello(cand).isolation)
         limit = min(self.deadline, time.monotonic() + self.config.construct_timeout_s)
         request = LoadCandidate(
@@ -205,7 +210,7 @@ class Session:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             os.sched_setaffinity(0, self.affinity)
-        for worker in (self.cand, self.ref, self.gen):
+        for worker in (self.cand, *self.refs, self.gen):
             if worker is not None:
                 if worker is self.cand:
                     kill_all(stray_processes(worker.host_pid))

@@ -109,10 +109,12 @@ def render_result(result: EvalResult, console: Console) -> None:
             "time per call", f"reference {result.reference_ms:.4f} ms   candidate {result.candidate_ms:.4f} ms"
         )
     if result.timing is not None:
+        twins = result.timing.twin_ratio
         grid.add_row(
             "measured",
             f"{len(result.timing.reference_ms)} interleaved rounds x {result.timing.calls_per_sample} call(s), "
-            f"{result.calls_checked} outputs checked element by element",
+            f"{result.calls_checked} outputs checked element by element"
+            + (f"; the reference's two processes {abs(twins - 1):.1%} apart" if twins is not None else ""),
         )
     if result.roofline is not None:
         r = result.roofline

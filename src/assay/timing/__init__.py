@@ -4,11 +4,13 @@ from assay.timing._schedule import Observed, Phase, Plan, Schedule, Step
 from assay.timing._stats import (
     Sample,
     Speedup,
+    TwinCheck,
     approx_halfwidth,
     mean_speedup,
     mean_times,
     robust_sd,
     speedup_interval,
+    twin_check,
 )
 
 __all__ = [
@@ -19,9 +21,11 @@ __all__ = [
     "Schedule",
     "Speedup",
     "Step",
+    "TwinCheck",
     "approx_halfwidth",
     "mean_speedup",
     "mean_times",
     "robust_sd",
     "speedup_interval",
+    "twin_check",
 ]

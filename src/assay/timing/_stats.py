@@ -35,6 +35,7 @@ class Sample:
     reference_s: float
     candidate_s: float
     reference_first: bool
+    reference_twin: int = 0  # which of the reference's two processes ran the round
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,42 @@ def speedup_interval(
     low, high = np.percentile(mean_ref / mean_cand, [2.5, 97.5])
     value = mean_speedup(samples)
     return Speedup(value=value, low=float(min(low, value)), high=float(max(high, value)), rounds=int(ref.size))
+
+
+@dataclass(frozen=True)
+class TwinCheck:
+    """The reference's two processes against each other: the speedup over the rounds of each.
+
+    Identical code in two processes differs by each process's own speed (where its memory landed), which
+    persists through a run; the twins' ratio carries two such offsets plus the sampling noise of their rounds.
+    """
+
+    ratio: float  # the speedup over twin 0's rounds / the speedup over twin 1's rounds
+    sampling_sd: float  # the sd of log(ratio) that the rounds' own scatter explains (delta method)
+
+    @property
+    def between_sd(self) -> float:
+        """The log-speedup sd between evaluations that the twins' disagreement implies beyond sampling.
+
+        With a per-process offset of sd s, the twins differ by two offsets (variance 2 s^2 beyond sampling),
+        and the speedup carries the candidate's offset and the mean of the twins' (s^2 + s^2 / 2): so
+        0.75 x the excess of log(ratio)^2 over the sampling variance. One pair of twins is one degree of
+        freedom: a lower bound on what the machine does is kept beside it (`EvalConfig.between_runs_sd`).
+        """
+        excess = math.log(self.ratio) ** 2 - self.sampling_sd**2
+        return math.sqrt(0.75 * excess) if excess > 0 else 0.0
+
+
+def twin_check(samples: Sequence[Sample]) -> TwinCheck | None:
+    """The twins' ratio, or None when either twin has fewer than three rounds of each order (one twin, say)."""
+    groups = [[s for s in samples if s.reference_twin == twin] for twin in (0, 1)]
+    if any(len(group) < 6 for group in groups):
+        return None
+    halfwidths = [approx_halfwidth(group) for group in groups]
+    if not all(math.isfinite(h) for h in halfwidths):
+        return None
+    ratio = mean_speedup(groups[0]) / mean_speedup(groups[1])
+    return TwinCheck(ratio=ratio, sampling_sd=math.sqrt(sum((h / 1.96) ** 2 for h in halfwidths)))
 
 
 def robust_sd(values: np.ndarray) -> float:
