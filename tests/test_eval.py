@@ -63,7 +63,7 @@ def test_the_orchestrator_reads_both_workers_memory_alike(
     a task whose output fits the L3 (docs/evaluator.md, "The same steps after both sides' blocks")."""
     from collections import Counter
 
-    from assay.evaluate import _rounds
+    from assay.evaluate import _requests, _rounds
 
     reads: Counter[int] = Counter()
     calls: Counter[int] = Counter()
@@ -80,7 +80,8 @@ def test_the_orchestrator_reads_both_workers_memory_alike(
         calls[worker.host_pid] += len(inputs)
         return block(self, worker, inputs, *args)
 
-    monkeypatch.setattr(_rounds, "read_memory", counted)
+    monkeypatch.setattr(_rounds, "read_memory", counted)  # the candidate's outputs
+    monkeypatch.setattr(_requests, "read_memory", counted)  # the reference twins' (Exchange.trusted_read)
     monkeypatch.setattr(_rounds.Rounds, "_block", counted_block)
     r = evaluator.evaluate(TASK, EVAL / "honest.py", QUICK)
     assert r.verdict == "verified", r.message
@@ -465,7 +466,7 @@ def test_an_evaluator_started_in_a_thread_outlives_the_thread() -> None:
 def test_the_gap_before_a_candidate_block_does_not_tell_the_order(since: int, twins: list[int]) -> None:
     """The reference blocks since the candidate's last block, the idling, and this round's reference blocks
     when they go first: the same twins' times in both orders (the idling lasts as long as this round's twin's
-    latest block, so the gap does not tell which twin ran either), and never a negative idle."""
+    latest turn, so the gap does not tell which twin ran either), and never a negative idle."""
     from collections import Counter
 
     from assay.evaluate._round import pad_blocks, stand_ins

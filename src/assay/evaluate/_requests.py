@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from assay.errors import TaskError, WorkerError, WorkerTimeout
+from assay.evaluate._memory import read_memory
 from assay.evaluate._outcome import Outcome, flag, from_error, from_exit, status_text
 from assay.evaluate._result import Verdict
 from assay.evaluate._workers import Worker
@@ -51,6 +52,14 @@ class Exchange:
             return parse(worker.receive_body(self.deadline))
         except ProtocolError as exc:
             raise self._trusted_failure(worker, exc) from None
+
+    def trusted_read(self, worker: Worker, address: int, buffer: memoryview) -> int:
+        """Bytes of a trusted worker's memory at `address` (`read_memory`); a worker that died since its reply
+        is explained as any other trusted death (a signal from outside is not the task's fault)."""
+        try:
+            return read_memory(worker.host_pid, address, buffer)
+        except ProcessLookupError:
+            raise _trusted_death(worker) from None
 
     def _trusted_failure(self, worker: Worker, exc: ProtocolError) -> TaskError | WorkerError:
         if exc.timed_out:

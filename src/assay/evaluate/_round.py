@@ -80,6 +80,6 @@ def pad_blocks(since: int, blocks: int, ref_first: bool) -> int:
 
 
 def stand_ins(since: int, twins: list[int], ref_first: bool) -> list[int]:
-    """The twins whose latest block each stretch of idling before the candidate's block lasts as long as: this
-    round's, in turn, so that the gap holds the same twins in both orders (`Rounds._pad`)."""
+    """The twins whose latest whole turn each stretch of idling before the candidate's block lasts as long as:
+    this round's, in turn, so that the gap holds the same twins in both orders (`Rounds._pad`)."""
     return [twins[i % len(twins)] for i in range(pad_blocks(since, len(twins), ref_first))]

@@ -117,8 +117,8 @@ class Rounds:
         time (bench/order_leak.py). A busy wait, not a sleep: an idle CPU (a halted vCPU here) comes back slower,
         and the side that ran after a sleep was 4-6% slower than after busy work (`reference-harmed`).
         """
-        twins = stand_ins(self.ref_blocks_since_candidate, twins, ref_first)
-        until = time.perf_counter() + sum(self.twin_span_s.get(twin, 0.0) for twin in twins)
+        idle = stand_ins(self.ref_blocks_since_candidate, twins, ref_first)
+        until = time.perf_counter() + sum(self.twin_span_s.get(twin, 0.0) for twin in idle)
         while time.perf_counter() < until:
             pass
 
@@ -135,7 +135,7 @@ class Rounds:
             if not matches(reply, expected):
                 raise TaskError(f"the task's Model changed its output from {expected} to {out.dtype} {out.shape}")
             buffer = self._buffer(("reference", i), expected.nbytes)
-            if read_memory(ref.host_pid, out.address, buffer) != expected.nbytes:
+            if s.exchange.trusted_read(ref, out.address, buffer) != expected.nbytes:
                 raise WorkerError("the reference's output could not be read from its memory")
             return buffer
 
@@ -148,7 +148,7 @@ class Rounds:
         last = side.replies[-1].output
         assert not isinstance(last, OutputProblem)
         side.frozen_last = self._buffer("reference frozen", self.expected[key].nbytes)
-        read_memory(ref.host_pid, last.address, side.frozen_last)
+        s.exchange.trusted_read(ref, last.address, side.frozen_last)
         self.ref_blocks_since_candidate += 1
         self.ref_call_s = side.block.wall_s / len(inputs)
         return side

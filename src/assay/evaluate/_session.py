@@ -67,7 +67,7 @@ class Session:
     The reference runs in two processes, its twins, which take the measured rounds in turn: a process's own
     speed (where its memory landed, its code's alignment) persists through a run, so that no number of rounds
     in one pair of workers removes it, and the twins' disagreement measures it within the evaluation
-    (docs/evaluator.md, "Reference twins").
+    (docs/evaluator.md, "Each process's own speed: reference twins").
     """
 
     def __init__(self, task: Task, source: str, config: EvalConfig, zygote: Zygote, lent: Lent | None = None) -> None:
